@@ -1,0 +1,63 @@
+package org.wirt.hypervisor;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Consumer;
+
+/**
+ * What wirt needs from a hypervisor. {@link LibvirtHypervisor} is the real one; tests of queueing
+ * and ordering may use a hand-written fake.
+ *
+ * <p>Every method that acts on a domain takes its UUID, never its name: names are what users
+ * control, UUIDs are what libvirt guarantees.
+ */
+public interface Hypervisor extends AutoCloseable {
+
+  /** Returns every domain that carries wirt owner metadata. */
+  List<ManagedDomain> managedDomains() throws HypervisorException;
+
+  /** Returns the domain with this UUID and its owner metadata, if it exists and carries any. */
+  Optional<ManagedDomain> managedDomain(UUID uuid) throws HypervisorException;
+
+  /** Returns the observed state and settings of a domain; {@link DomainState#UNDEFINED} if gone. */
+  DomainStatus status(UUID uuid) throws HypervisorException;
+
+  void start(UUID uuid) throws HypervisorException;
+
+  /** Asks the guest to shut down (ACPI power button); returns at once. */
+  void shutdown(UUID uuid) throws HypervisorException;
+
+  void destroy(UUID uuid) throws HypervisorException;
+
+  /** Asks the guest to reboot (ACPI); returns at once. */
+  void reboot(UUID uuid) throws HypervisorException;
+
+  void reset(UUID uuid) throws HypervisorException;
+
+  void suspend(UUID uuid) throws HypervisorException;
+
+  void resume(UUID uuid) throws HypervisorException;
+
+  void setAutostart(UUID uuid, boolean enabled) throws HypervisorException;
+
+  /**
+   * Writes owner metadata into the named domain's persistent (and, if running, live) definition.
+   *
+   * @return the domain with its new owner
+   */
+  ManagedDomain assign(String domainName, Owner owner) throws HypervisorException;
+
+  /** Removes wirt's owner metadata from the named domain; returns the owner it had, if any. */
+  Optional<Owner> unassign(String domainName) throws HypervisorException;
+
+  /**
+   * Registers a listener for lifecycle events of all domains (started, stopped, crashed,
+   * defined, undefined, suspended, resumed...). The listener runs on libvirt's event thread and
+   * must return quickly.
+   */
+  void onLifecycle(Consumer<LifecycleEvent> listener) throws HypervisorException;
+
+  @Override
+  void close();
+}
