@@ -42,6 +42,13 @@ public interface Hypervisor extends AutoCloseable {
   void setAutostart(UUID uuid, boolean enabled) throws HypervisorException;
 
   /**
+   * Defines a persistent domain from libvirt domain XML and gives it to an owner.
+   *
+   * @return the new domain
+   */
+  ManagedDomain define(String domainXml, Owner owner) throws HypervisorException;
+
+  /**
    * Writes owner metadata into the named domain's persistent (and, if running, live) definition.
    *
    * @return the domain with its new owner

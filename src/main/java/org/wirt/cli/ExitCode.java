@@ -1,0 +1,16 @@
+package org.wirt.cli;
+
+/** How a program ended. */
+public enum ExitCode {
+  OK(0), FAILED(1), USAGE(2), CONFIG(3), UNAVAILABLE(4);
+
+  private final int code;
+
+  ExitCode(int code) {
+    this.code = code;
+  }
+
+  public int code() {
+    return code;
+  }
+}

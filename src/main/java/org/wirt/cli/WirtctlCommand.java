@@ -1,0 +1,127 @@
+package org.wirt.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import org.wirt.command.Names;
+import org.wirt.config.Config;
+import org.wirt.config.ConfigException;
+import org.wirt.config.ConfigLoader;
+import org.wirt.hypervisor.DomainNames;
+import org.wirt.hypervisor.Hypervisor;
+import org.wirt.hypervisor.HypervisorException;
+import org.wirt.hypervisor.LibvirtHypervisor;
+import org.wirt.hypervisor.ManagedDomain;
+import org.wirt.hypervisor.Owner;
+import org.wirt.posix.Nss;
+import org.wirt.posix.Passwd;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code wirtctl}: the admin's CLI, run as root or through sudo (SPEC 10). */
+@Command(name = "wirtctl", mixinStandardHelpOptions = true, version = "wirtctl 0.1.0",
+    description = "Administers wirt: gives libvirt domains to users and takes them back.",
+    subcommands = {WirtctlCommand.Assign.class, WirtctlCommand.Unassign.class})
+public final class WirtctlCommand implements Callable<Integer> {
+
+  @Option(names = "--config", paramLabel = "FILE", description = "configuration file (default: ${DEFAULT-VALUE})")
+  Path config = ConfigLoader.DEFAULT_PATH;
+
+  private final PrintWriter out;
+  private final PrintWriter err;
+
+  private WirtctlCommand(PrintWriter out, PrintWriter err) {
+    this.out = out;
+    this.err = err;
+  }
+
+  public static ExitCode run(PrintWriter out, PrintWriter err, String... args) {
+    return Cli.execute(new WirtctlCommand(out, err), out, err, args);
+  }
+
+  @Override
+  public Integer call() {
+    err.println("wirtctl: name a command: assign or unassign (wirtctl --help)");
+    return ExitCode.USAGE.code();
+  }
+
+  Config loadConfig() throws ConfigException {
+    return ConfigLoader.load(config);
+  }
+
+  /** {@code wirtctl assign <domain> <user> [<vm>]}. */
+  @Command(name = "assign", mixinStandardHelpOptions = true,
+      description = {"Gives an existing libvirt domain to a user, as their VM <vm>.",
+          "Without <vm>, the VM is named from the domain name by domainNamePattern",
+          "(alice-web with {user}-{vm} becomes web), else it is the domain name."})
+  static final class Assign implements Callable<Integer> {
+    @ParentCommand WirtctlCommand parent;
+    @Parameters(index = "0", paramLabel = "<domain>") String domain;
+    @Parameters(index = "1", paramLabel = "<user>") String user;
+    @Parameters(index = "2", paramLabel = "<vm>", arity = "0..1") String vm;
+
+    @Override
+    public Integer call() throws Exception {
+      Config cfg;
+      try {
+        cfg = parent.loadConfig();
+      } catch (ConfigException e) {
+        parent.err.println("wirtctl: " + e.getMessage());
+        return ExitCode.CONFIG.code();
+      }
+      Optional<Passwd> account = Nss.system().user(user);
+      if (account.isEmpty()) {
+        parent.err.println("wirtctl: no user '" + user + "' (getent passwd " + user + " finds nothing)");
+        return ExitCode.FAILED.code();
+      }
+      String name = vm != null ? vm
+          : DomainNames.vmFromDomainName(cfg.domainNamePattern(), user, domain).orElse(domain);
+      if (!Names.isVm(name)) {
+        parent.err.println("wirtctl: '" + name + "' cannot be a VM name: a VM name is "
+            + Names.VM_RULE + "; give one as the third argument");
+        return ExitCode.USAGE.code();
+      }
+      try (Hypervisor hv = LibvirtHypervisor.open(cfg.libvirtUri())) {
+        ManagedDomain d = hv.assign(domain, new Owner(user, account.get().uid(), name));
+        parent.out.println("assigned " + d.name() + " to " + user + " (uid " + account.get().uid()
+            + ") as VM '" + name + "': ~" + user + "/" + cfg.treeDir() + "/command/vm/" + name + "/");
+        return ExitCode.OK.code();
+      } catch (HypervisorException e) {
+        parent.err.println("wirtctl: " + e.getMessage());
+        return ExitCode.FAILED.code();
+      }
+    }
+  }
+
+  /** {@code wirtctl unassign <domain>}. */
+  @Command(name = "unassign", mixinStandardHelpOptions = true,
+      description = "Takes a domain back from its user: removes wirt's owner metadata.")
+  static final class Unassign implements Callable<Integer> {
+    @ParentCommand WirtctlCommand parent;
+    @Parameters(index = "0", paramLabel = "<domain>") String domain;
+
+    @Override
+    public Integer call() throws Exception {
+      Config cfg;
+      try {
+        cfg = parent.loadConfig();
+      } catch (ConfigException e) {
+        parent.err.println("wirtctl: " + e.getMessage());
+        return ExitCode.CONFIG.code();
+      }
+      try (Hypervisor hv = LibvirtHypervisor.open(cfg.libvirtUri())) {
+        Optional<Owner> owner = hv.unassign(domain);
+        parent.out.println(owner
+            .map(o -> "unassigned " + domain + " from " + o.user() + " (VM '" + o.vm() + "')")
+            .orElse(domain + " had no owner; nothing changed"));
+        return ExitCode.OK.code();
+      } catch (HypervisorException e) {
+        parent.err.println("wirtctl: " + e.getMessage());
+        return ExitCode.FAILED.code();
+      }
+    }
+  }
+}

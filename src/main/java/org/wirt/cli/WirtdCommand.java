@@ -1,0 +1,144 @@
+package org.wirt.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.wirt.config.Config;
+import org.wirt.config.ConfigException;
+import org.wirt.config.ConfigLoader;
+import org.wirt.daemon.Daemon;
+import org.wirt.hypervisor.Hypervisor;
+import org.wirt.hypervisor.HypervisorException;
+import org.wirt.hypervisor.LibvirtHypervisor;
+import org.wirt.posix.Inotify;
+import org.wirt.posix.Nss;
+import org.wirt.posix.Passwd;
+import org.wirt.status.AuditLog;
+import org.wirt.status.Recorder;
+import org.wirt.tree.Identity;
+import org.wirt.users.GroupMembers;
+import org.wirt.users.ListedMembers;
+import org.wirt.users.Members;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code wirtd}: the daemon, in the foreground, logging to stdout (SPEC 10). */
+@Command(name = "wirtd", mixinStandardHelpOptions = true, version = "wirtd 0.1.0",
+    description = {
+        "Runs the wirt daemon in the foreground: watches the group members' ~/wirt/command trees,",
+        "performs their commands through libvirt and writes the outcomes back.",
+        "Stops cleanly on SIGTERM or SIGINT."})
+public final class WirtdCommand implements Callable<Integer> {
+  private static final Logger log = LoggerFactory.getLogger(WirtdCommand.class);
+
+  @Option(names = "--config", paramLabel = "FILE", description = "configuration file (default: ${DEFAULT-VALUE})")
+  Path config = ConfigLoader.DEFAULT_PATH;
+
+  @Option(names = "--demo", paramLabel = "DIR", description = {
+      "run a self-contained demo: libvirt's test:///default driver, demo users' homes under",
+      "DIR/home/<user>, the current Unix user's identity; no root, no libvirtd"})
+  Path demo;
+
+  private final PrintWriter out;
+  private final PrintWriter err;
+
+  private WirtdCommand(PrintWriter out, PrintWriter err) {
+    this.out = out;
+    this.err = err;
+  }
+
+  /** Parses the arguments and runs the daemon until it is stopped. */
+  public static ExitCode run(PrintWriter out, PrintWriter err, String... args) {
+    return Cli.execute(new WirtdCommand(out, err), out, err, args);
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    Config cfg;
+    Demo demoSetup = null;
+    Nss nss = Nss.system();
+    try {
+      if (demo != null) {
+        demoSetup = new Demo(demo, nss);
+        cfg = demoSetup.config();
+      } else {
+        cfg = ConfigLoader.load(config);
+      }
+    } catch (ConfigException e) {
+      err.println("wirtd: " + e.getMessage());
+      return ExitCode.CONFIG.code();
+    }
+    try (FileLock lock = lock(cfg.stateDir())) {
+      if (lock == null) {
+        err.println("wirtd: another wirtd is running (it holds " + cfg.stateDir().resolve("wirtd.lock")
+            + "); stop it first, or give this one another stateDir");
+        return ExitCode.UNAVAILABLE.code();
+      }
+      return serve(cfg, nss, demoSetup);
+    }
+  }
+
+  private int serve(Config cfg, Nss nss, Demo demoSetup) throws Exception {
+    Hypervisor hypervisor;
+    try {
+      hypervisor = LibvirtHypervisor.open(cfg.libvirtUri());
+    } catch (HypervisorException e) {
+      err.println("wirtd: cannot connect to libvirt at " + cfg.libvirtUri() + ": " + e.getMessage());
+      return ExitCode.UNAVAILABLE.code();
+    }
+    Members members;
+    if (demoSetup != null) {
+      demoSetup.populate(hypervisor);
+      members = demoSetup.members();
+    } else {
+      members = cfg.explicitUsers()
+          .<Members>map(users -> new ListedMembers(users, name -> identity(nss, name)))
+          .orElseGet(() -> new GroupMembers(nss, cfg.group()));
+    }
+    Clock clock = Clock.systemUTC();
+    CountDownLatch stopped = new CountDownLatch(1);
+    try (AuditLog audit = new AuditLog(cfg.logDir())) {
+      Daemon daemon = new Daemon(cfg, members, hypervisor, Inotify.open(),
+          new Recorder(clock, audit), clock);
+      Thread hook = new Thread(() -> {
+        daemon.close();
+        stopped.countDown();
+      }, "wirt-shutdown");
+      Runtime.getRuntime().addShutdownHook(hook);
+      daemon.start();
+      if (demoSetup != null) {
+        demoSetup.printWelcome(out);
+      }
+      stopped.await();
+    }
+    return ExitCode.OK.code();
+  }
+
+  static Identity identity(Nss nss, String name) {
+    Passwd p = nss.user(name).orElseThrow(() -> new IllegalArgumentException(
+        "users." + name + ": no such user in NSS (getent passwd " + name + ")"));
+    return new Identity(p.name(), p.uid(), p.gid(), nss.groupList(p.name(), p.gid()));
+  }
+
+  /** Takes the instance lock, or returns null if another process holds it. */
+  private static FileLock lock(Path stateDir) throws IOException {
+    Files.createDirectories(stateDir);
+    FileChannel channel = FileChannel.open(stateDir.resolve("wirtd.lock"),
+        StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    FileLock lock = channel.tryLock();
+    if (lock == null) {
+      channel.close();
+    }
+    return lock;
+  }
+}

@@ -1,0 +1,81 @@
+package org.wirt.command;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/** A command's verb with its parsed content: what the user asked for (SPEC 5). */
+public sealed interface Command {
+
+  Verb verb();
+
+  /** Boot the VM. */
+  record Start() implements Command {
+    public Verb verb() {
+      return Verb.START;
+    }
+  }
+
+  /**
+   * ACPI shutdown; ok once off. After {@code timeout} it fails, or, with {@code force}, powers off.
+   */
+  record Stop(Duration timeout, boolean force) implements Command {
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(120);
+
+    public Stop {
+      Objects.requireNonNull(timeout, "timeout");
+    }
+
+    public Verb verb() {
+      return Verb.STOP;
+    }
+  }
+
+  /** Power off at once. */
+  record Destroy() implements Command {
+    public Verb verb() {
+      return Verb.DESTROY;
+    }
+  }
+
+  /** ACPI reboot. */
+  record Reboot() implements Command {
+    public Verb verb() {
+      return Verb.REBOOT;
+    }
+  }
+
+  /** Hard reset. */
+  record Reset() implements Command {
+    public Verb verb() {
+      return Verb.RESET;
+    }
+  }
+
+  /** Pause. */
+  record Suspend() implements Command {
+    public Verb verb() {
+      return Verb.SUSPEND;
+    }
+  }
+
+  /** Continue after a pause. */
+  record Resume() implements Command {
+    public Verb verb() {
+      return Verb.RESUME;
+    }
+  }
+
+  /** Boot with the host, or not. */
+  record Autostart(boolean enabled) implements Command {
+    public Verb verb() {
+      return Verb.AUTOSTART;
+    }
+  }
+
+  /** Refresh {@code status.json} now. */
+  record Status() implements Command {
+    public Verb verb() {
+      return Verb.STATUS;
+    }
+  }
+}

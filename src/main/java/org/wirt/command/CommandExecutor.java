@@ -1,0 +1,188 @@
+package org.wirt.command;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.wirt.hypervisor.DomainState;
+import org.wirt.hypervisor.DomainStatus;
+import org.wirt.hypervisor.Hypervisor;
+import org.wirt.hypervisor.HypervisorException;
+import org.wirt.hypervisor.ManagedDomain;
+
+/**
+ * Turns a {@link Command} into hypervisor calls. This is where a {@code start} file becomes a
+ * libvirt call.
+ *
+ * <p>The power verbs are idempotent in effect: starting a running VM or stopping a VM that is off
+ * succeeds with a message saying so, because the user's wish already holds. {@code stop} does not
+ * hold a worker while the guest shuts down: it completes later, when a lifecycle event or a poll
+ * sees the domain off, or when its timeout runs out.
+ */
+public final class CommandExecutor {
+  static final Duration STOP_POLL = Duration.ofMillis(250);
+
+  private final Hypervisor hypervisor;
+  private final ScheduledExecutorService timer;
+  private final Clock clock;
+  private final Map<UUID, Runnable> stopChecks = new ConcurrentHashMap<>();
+
+  public CommandExecutor(Hypervisor hypervisor, ScheduledExecutorService timer, Clock clock) {
+    this.hypervisor = Objects.requireNonNull(hypervisor, "hypervisor");
+    this.timer = Objects.requireNonNull(timer, "timer");
+    this.clock = Objects.requireNonNull(clock, "clock");
+  }
+
+  /**
+   * Performs the command on the domain.
+   *
+   * @return a future completed with the success message, or exceptionally with a {@link
+   *     HypervisorException} whose message says what failed
+   */
+  public CompletableFuture<String> execute(Command command, ManagedDomain domain) {
+    try {
+      if (command instanceof Command.Stop stop) {
+        return stop(stop, domain);
+      }
+      return CompletableFuture.completedFuture(now(command, domain));
+    } catch (HypervisorException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /** Tells a waiting {@code stop} to look at its domain now (a lifecycle event arrived). */
+  public void poke(UUID uuid) {
+    Runnable check = stopChecks.get(uuid);
+    if (check != null) {
+      timer.execute(check);
+    }
+  }
+
+  private String now(Command command, ManagedDomain d) throws HypervisorException {
+    UUID id = d.uuid();
+    String name = d.name();
+    DomainState state = hypervisor.status(id).state();
+    return switch (command.verb()) {
+      case START -> {
+        if (state == DomainState.RUNNING || state == DomainState.PAUSED) {
+          yield name + " is already running";
+        }
+        hypervisor.start(id);
+        yield "started " + name;
+      }
+      case DESTROY -> {
+        if (state == DomainState.SHUTOFF || state == DomainState.CRASHED) {
+          yield name + " is already off";
+        }
+        hypervisor.destroy(id);
+        yield "powered off " + name;
+      }
+      case REBOOT -> {
+        requireRunning(state, "reboot", name);
+        hypervisor.reboot(id);
+        yield "asked " + name + " to reboot (ACPI)";
+      }
+      case RESET -> {
+        requireRunning(state, "reset", name);
+        hypervisor.reset(id);
+        yield "reset " + name;
+      }
+      case SUSPEND -> {
+        if (state == DomainState.PAUSED) {
+          yield name + " is already paused";
+        }
+        requireRunning(state, "suspend", name);
+        hypervisor.suspend(id);
+        yield "paused " + name;
+      }
+      case RESUME -> {
+        if (state == DomainState.RUNNING) {
+          yield name + " is already running";
+        }
+        if (state != DomainState.PAUSED) {
+          throw new HypervisorException("resume " + name + ": it is " + state.json()
+              + ", not paused; write 'start' to boot it");
+        }
+        hypervisor.resume(id);
+        yield "resumed " + name;
+      }
+      case AUTOSTART -> {
+        boolean enabled = ((Command.Autostart) command).enabled();
+        hypervisor.setAutostart(id, enabled);
+        yield (enabled ? "enabled" : "disabled") + " autostart of " + name;
+      }
+      case STATUS -> name + " is " + state.json();
+      default -> throw new IllegalStateException(command.verb().fileName() + " is not a power verb");
+    };
+  }
+
+  private static void requireRunning(DomainState state, String verb, String name)
+      throws HypervisorException {
+    if (state != DomainState.RUNNING) {
+      throw new HypervisorException(verb + " " + name + ": it is " + state.json()
+          + ", not running; write 'start' to boot it");
+    }
+  }
+
+  private CompletableFuture<String> stop(Command.Stop stop, ManagedDomain d)
+      throws HypervisorException {
+    DomainStatus status = hypervisor.status(d.uuid());
+    if (isOff(status.state())) {
+      return CompletableFuture.completedFuture(d.name() + " is already off");
+    }
+    if (status.state() == DomainState.PAUSED) {
+      throw new HypervisorException("stop " + d.name() + ": it is paused and cannot react to the "
+          + "power button; write 'resume' first, or 'destroy' to power it off");
+    }
+    hypervisor.shutdown(d.uuid());
+    Instant started = clock.instant();
+    Instant deadline = started.plus(stop.timeout());
+    CompletableFuture<String> result = new CompletableFuture<>();
+    Runnable check = new Runnable() {
+      @Override
+      public void run() {
+        if (result.isDone()) {
+          return;
+        }
+        try {
+          if (isOff(hypervisor.status(d.uuid()).state())) {
+            long ms = Duration.between(started, clock.instant()).toMillis();
+            result.complete("shut down " + d.name() + " in " + ms + " ms");
+          } else if (!clock.instant().isBefore(deadline)) {
+            if (stop.force()) {
+              hypervisor.destroy(d.uuid());
+              result.complete(d.name() + " did not shut down within " + stop.timeout().toSeconds()
+                  + " s; powered it off (force)");
+            } else {
+              result.completeExceptionally(new HypervisorException("stop " + d.name()
+                  + ": still running " + stop.timeout().toSeconds() + " s after the ACPI power "
+                  + "button; the guest may ignore ACPI. Write 'force' into stop to power it off "
+                  + "after the timeout, or write 'destroy'"));
+            }
+          } else {
+            timer.schedule(this, STOP_POLL.toMillis(), TimeUnit.MILLISECONDS);
+          }
+        } catch (HypervisorException e) {
+          result.completeExceptionally(e);
+        } catch (RuntimeException e) {
+          result.completeExceptionally(e);
+        }
+      }
+    };
+    stopChecks.put(d.uuid(), check);
+    result.whenComplete((m, e) -> stopChecks.remove(d.uuid(), check));
+    timer.schedule(check, STOP_POLL.toMillis(), TimeUnit.MILLISECONDS);
+    return result;
+  }
+
+  private static boolean isOff(DomainState state) {
+    return state == DomainState.SHUTOFF || state == DomainState.CRASHED
+        || state == DomainState.UNDEFINED;
+  }
+}

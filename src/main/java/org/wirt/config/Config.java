@@ -1,0 +1,66 @@
+package org.wirt.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The daemon's configuration, {@code /etc/wirt/wirt.json} (SPEC 9), with every default applied.
+ * Built once by {@link ConfigLoader}; immutable.
+ *
+ * @param users an explicit map from user name to home directory that replaces the group's members
+ *     from NSS (tests and the demo); empty means "use NSS"
+ */
+public record Config(
+    String group,
+    String adminGroup,
+    String treeDir,
+    String libvirtUri,
+    String domainNamePattern,
+    int sweepIntervalSeconds,
+    int membersRefreshSeconds,
+    int workers,
+    int maxCommandBytes,
+    Path stateDir,
+    Path logDir,
+    MailConfig mail,
+    QuotaConfig quotas,
+    ImagesConfig images,
+    Map<String, Path> users) {
+
+  public Config {
+    Objects.requireNonNull(group, "group");
+    Objects.requireNonNull(adminGroup, "adminGroup");
+    Objects.requireNonNull(treeDir, "treeDir");
+    Objects.requireNonNull(libvirtUri, "libvirtUri");
+    Objects.requireNonNull(domainNamePattern, "domainNamePattern");
+    Objects.requireNonNull(stateDir, "stateDir");
+    Objects.requireNonNull(logDir, "logDir");
+    Objects.requireNonNull(mail, "mail");
+    Objects.requireNonNull(quotas, "quotas");
+    Objects.requireNonNull(images, "images");
+    users = Map.copyOf(users);
+  }
+
+  public Duration sweepInterval() {
+    return Duration.ofSeconds(sweepIntervalSeconds);
+  }
+
+  public Duration membersRefresh() {
+    return Duration.ofSeconds(membersRefreshSeconds);
+  }
+
+  /** Returns the explicit user map, if the configuration has one. */
+  public Optional<Map<String, Path>> explicitUsers() {
+    return users.isEmpty() ? Optional.empty() : Optional.of(users);
+  }
+
+  /** Returns this configuration with another user map, state and log directory (the demo). */
+  public Config withDemo(String uri, Map<String, Path> demoUsers, Path state, Path logs) {
+    return new Config(group, adminGroup, treeDir, uri, domainNamePattern, sweepIntervalSeconds,
+        membersRefreshSeconds, workers, maxCommandBytes, state, logs, mail, quotas, images,
+        demoUsers);
+  }
+}

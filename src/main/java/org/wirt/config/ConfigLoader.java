@@ -1,0 +1,246 @@
+package org.wirt.config;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+import org.wirt.config.QuotaConfig.Quota;
+
+/**
+ * Reads {@code wirt.json}. Every key is checked by hand rather than by data binding so that an
+ * unknown key or a bad value stops startup with a message that names it and says what would be
+ * accepted (SPEC 9).
+ */
+public final class ConfigLoader {
+
+  /** The default location of the configuration file. */
+  public static final Path DEFAULT_PATH = Path.of("/etc/wirt/wirt.json");
+
+  private static final Pattern NAME = Pattern.compile("[a-z_][a-z0-9_.-]{0,31}\\$?");
+  private static final ObjectMapper JSON =
+      JsonMapper.builder()
+          .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .build();
+
+  private ConfigLoader() {}
+
+  /** Reads and validates the file. */
+  public static Config load(Path file) throws ConfigException {
+    String text;
+    try {
+      text = Files.readString(file);
+    } catch (NoSuchFileException e) {
+      throw new ConfigException(file + ": no such file; create it (see examples/wirt.json) or pass --config FILE");
+    } catch (IOException e) {
+      throw new ConfigException(file + ": cannot be read: " + e.getMessage(), e);
+    }
+    return parse(file.toString(), text);
+  }
+
+  /** Returns the configuration with every default, as if the file were {@code {}}. */
+  public static Config defaults() {
+    try {
+      return parse("defaults", "{}");
+    } catch (ConfigException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Validates a configuration text; {@code source} names it in messages. */
+  public static Config parse(String source, String text) throws ConfigException {
+    JsonNode root;
+    try {
+      root = JSON.readTree(text);
+    } catch (JsonProcessingException e) {
+      throw new ConfigException(source + ": not valid JSON: " + e.getOriginalMessage()
+          + location(e));
+    }
+    if (root == null || !root.isObject()) {
+      throw new ConfigException(source + ": must be a JSON object like {\"group\": \"vmguests\"}");
+    }
+    Obj top = new Obj(source, "", root);
+    top.allow("group", "adminGroup", "treeDir", "libvirtUri", "domainNamePattern",
+        "sweepIntervalSeconds", "membersRefreshSeconds", "workers", "maxCommandBytes",
+        "stateDir", "logDir", "mail", "quotas", "images", "users");
+    String pattern = top.string("domainNamePattern", "{user}-{vm}");
+    if (!pattern.contains("{user}") || !pattern.contains("{vm}")) {
+      throw top.bad("domainNamePattern", "must contain both {user} and {vm}, like \"{user}-{vm}\"");
+    }
+    String treeDir = top.string("treeDir", "wirt");
+    if (treeDir.isEmpty() || treeDir.contains("/") || treeDir.startsWith(".")) {
+      throw top.bad("treeDir", "must be one directory name inside the home, like \"wirt\"");
+    }
+    return new Config(
+        top.name("group", "vmguests"),
+        top.name("adminGroup", "wirtadm"),
+        treeDir,
+        top.string("libvirtUri", "qemu:///system"),
+        pattern,
+        top.integer("sweepIntervalSeconds", 15, 1, 3600),
+        top.integer("membersRefreshSeconds", 60, 1, 86400),
+        top.integer("workers", 4, 1, 256),
+        top.integer("maxCommandBytes", 65536, 16, 16 * 1024 * 1024),
+        top.absolutePath("stateDir", "/var/lib/wirt"),
+        top.absolutePath("logDir", "/var/log/wirt"),
+        mail(top.object("mail")),
+        quotas(top.object("quotas")),
+        images(top.object("images")),
+        users(top.object("users")));
+  }
+
+  private static MailConfig mail(Obj o) throws ConfigException {
+    o.allow("smtpHost", "smtpPort", "from", "userAddress", "adminAddress");
+    String userAddress = o.string("userAddress", "{user}@localhost");
+    if (!userAddress.contains("{user}")) {
+      throw o.bad("userAddress", "must contain {user}, like \"{user}@localhost\"");
+    }
+    return new MailConfig(
+        o.string("smtpHost", "localhost"),
+        o.integer("smtpPort", 25, 1, 65535),
+        o.string("from", "wirt@localhost"),
+        userAddress,
+        o.string("adminAddress", "root"));
+  }
+
+  private static QuotaConfig quotas(Obj o) throws ConfigException {
+    o.allow("default", "groups", "users");
+    Quota defaults = quota(o.object("default"), new Quota(4, 8, 8192, 100));
+    return new QuotaConfig(defaults, quotaMap(o.object("groups"), defaults),
+        quotaMap(o.object("users"), defaults));
+  }
+
+  private static Map<String, Quota> quotaMap(Obj o, Quota defaults) throws ConfigException {
+    Map<String, Quota> map = new LinkedHashMap<>();
+    for (String name : o.keys()) {
+      o.checkName(name);
+      map.put(name, quota(o.object(name), defaults));
+    }
+    return map;
+  }
+
+  private static Quota quota(Obj o, Quota base) throws ConfigException {
+    o.allow("vms", "vcpus", "memoryMiB", "diskGiB");
+    return new Quota(
+        o.integer("vms", base.vms(), 0, 100_000),
+        o.integer("vcpus", base.vcpus(), 0, 1_000_000),
+        o.integer("memoryMiB", (int) Math.min(base.memoryMiB(), Integer.MAX_VALUE), 0, Integer.MAX_VALUE),
+        o.integer("diskGiB", (int) Math.min(base.diskGiB(), Integer.MAX_VALUE), 0, Integer.MAX_VALUE));
+  }
+
+  private static ImagesConfig images(Obj o) throws ConfigException {
+    o.allow("pool", "directory");
+    return new ImagesConfig(o.string("pool", "wirt-images"),
+        o.absolutePath("directory", "/var/lib/wirt/images"));
+  }
+
+  private static Map<String, Path> users(Obj o) throws ConfigException {
+    Map<String, Path> users = new LinkedHashMap<>();
+    for (String name : o.keys()) {
+      o.checkName(name);
+      users.put(name, o.absolutePath(name, null));
+    }
+    return users;
+  }
+
+  private static String location(JsonProcessingException e) {
+    return e.getLocation() == null ? ""
+        : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")";
+  }
+
+  /** One JSON object of the file, with the path of keys that leads to it for messages. */
+  private record Obj(String source, String prefix, JsonNode node) {
+
+    void allow(String... known) throws ConfigException {
+      Set<String> allowed = Set.of(known);
+      for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+        String key = it.next();
+        if (!allowed.contains(key)) {
+          throw new ConfigException(source + ": unknown key '" + prefix + key + "'; known keys here: "
+              + String.join(", ", new TreeSet<>(allowed)));
+        }
+      }
+    }
+
+    Iterable<String> keys() {
+      return node::fieldNames;
+    }
+
+    Obj object(String key) throws ConfigException {
+      JsonNode value = node.get(key);
+      if (value == null || value.isNull()) {
+        return new Obj(source, prefix + key + ".", JSON.createObjectNode());
+      }
+      if (!value.isObject()) {
+        throw bad(key, "must be a JSON object");
+      }
+      return new Obj(source, prefix + key + ".", value);
+    }
+
+    String string(String key, String fallback) throws ConfigException {
+      JsonNode value = node.get(key);
+      if (value == null || value.isNull()) {
+        if (fallback == null) {
+          throw bad(key, "is required");
+        }
+        return fallback;
+      }
+      if (!value.isTextual() || value.asText().isBlank()) {
+        throw bad(key, "must be a non-empty string, not " + value);
+      }
+      return value.asText();
+    }
+
+    String name(String key, String fallback) throws ConfigException {
+      String value = string(key, fallback);
+      if (!NAME.matcher(value).matches()) {
+        throw bad(key, "must be a Unix group or user name like \"vmguests\", not \"" + value + "\"");
+      }
+      return value;
+    }
+
+    void checkName(String key) throws ConfigException {
+      if (!NAME.matcher(key).matches()) {
+        throw new ConfigException(source + ": '" + prefix + key
+            + "' is not a Unix user or group name (lower case letters, digits, _ . -)");
+      }
+    }
+
+    int integer(String key, int fallback, int min, int max) throws ConfigException {
+      JsonNode value = node.get(key);
+      if (value == null || value.isNull()) {
+        return fallback;
+      }
+      if (!value.isIntegralNumber() || !value.canConvertToInt()
+          || value.asInt() < min || value.asInt() > max) {
+        throw bad(key, "must be a whole number from " + min + " to " + max + ", not " + value);
+      }
+      return value.asInt();
+    }
+
+    Path absolutePath(String key, String fallback) throws ConfigException {
+      String value = string(key, fallback);
+      Path path = Path.of(value);
+      if (!path.isAbsolute() || !path.normalize().equals(path)) {
+        throw bad(key, "must be an absolute, normalized path like \"/var/lib/wirt\", not \"" + value + "\"");
+      }
+      return path;
+    }
+
+    ConfigException bad(String key, String problem) {
+      return new ConfigException(source + ": '" + prefix + key + "' " + problem);
+    }
+  }
+}

@@ -1,0 +1,18 @@
+package org.wirt.config;
+
+import java.util.Map;
+
+/**
+ * Per-user limits (SPEC 9 {@code quotas}): a default, and overrides by group and by user; the most
+ * specific entry wins.
+ */
+public record QuotaConfig(Quota defaults, Map<String, Quota> groups, Map<String, Quota> users) {
+
+  public QuotaConfig {
+    groups = Map.copyOf(groups);
+    users = Map.copyOf(users);
+  }
+
+  /** One set of limits; vCPUs and memory count running VMs only. */
+  public record Quota(int vms, int vcpus, long memoryMiB, long diskGiB) {}
+}

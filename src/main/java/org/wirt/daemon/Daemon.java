@@ -1,0 +1,279 @@
+package org.wirt.daemon;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.wirt.command.CommandExecutor;
+import org.wirt.config.Config;
+import org.wirt.hypervisor.DomainStatus;
+import org.wirt.hypervisor.Hypervisor;
+import org.wirt.hypervisor.HypervisorException;
+import org.wirt.hypervisor.LifecycleEvent;
+import org.wirt.hypervisor.ManagedDomain;
+import org.wirt.posix.Inotify;
+import org.wirt.queue.Scheduler;
+import org.wirt.queue.VmKey;
+import org.wirt.status.Recorder;
+import org.wirt.tree.EntryName;
+import org.wirt.tree.HomeTree;
+import org.wirt.users.Members;
+import org.wirt.watch.WatchListener;
+import org.wirt.watch.Watcher;
+
+/**
+ * The running daemon: its threads and how events flow between them.
+ *
+ * <ul>
+ *   <li>the watcher thread turns inotify events into signals for the scheduler;
+ *   <li>{@code workers} threads each take a VM from the scheduler and serve one command of it;
+ *   <li>the sweep thread reads the group's members again, scans every tree every {@code
+ *       sweepIntervalSeconds} and on request (an overflow, a new VM directory);
+ *   <li>the events thread turns libvirt lifecycle events into {@code status.json} updates;
+ *   <li>the timer thread waits for guests that were asked to shut down.
+ * </ul>
+ *
+ * All of them are platform threads, because file access in a home switches the thread's
+ * filesystem identity (SPEC 8).
+ */
+public final class Daemon implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Daemon.class);
+
+  private final Config config;
+  private final Members members;
+  private final Hypervisor hypervisor;
+  private final Clock clock;
+  private final Roster roster;
+  private final Scheduler scheduler = new Scheduler();
+  private final Owners owners;
+  private final Watcher watcher;
+  private final StatusKeeper statuses;
+  private final UserScanner scanner;
+  private final VmServer server;
+  private final CommandExecutor executor;
+  private final ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(
+      named("wirt-sweep"));
+  private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
+      named("wirt-timer"));
+  private final ExecutorService events = Executors.newSingleThreadExecutor(named("wirt-events"));
+  private final List<Thread> workers = new ArrayList<>();
+  private final Set<String> rescans = ConcurrentHashMap.newKeySet();
+  private final Thread watcherThread;
+  private volatile Instant membersRead = Instant.MIN;
+  private volatile Instant lastSweep = Instant.MIN;
+
+  public Daemon(Config config, Members members, Hypervisor hypervisor, Inotify inotify,
+      Recorder recorder, Clock clock) {
+    this.config = Objects.requireNonNull(config, "config");
+    this.members = Objects.requireNonNull(members, "members");
+    this.hypervisor = Objects.requireNonNull(hypervisor, "hypervisor");
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.roster = new Roster(config.treeDir());
+    this.owners = new Owners(hypervisor, clock);
+    this.watcher = new Watcher(inotify, new Signals());
+    this.statuses = new StatusKeeper(hypervisor, owners, recorder);
+    Rejector rejector = new Rejector(statuses, clock);
+    this.scanner = new UserScanner(owners, watcher, scheduler, statuses, rejector, clock);
+    this.executor = new CommandExecutor(hypervisor, timer, clock);
+    this.server = new VmServer(roster, scheduler, owners, executor, statuses, rejector, clock,
+        timer, config.maxCommandBytes(), this::requestRescan);
+    this.watcherThread = named("wirt-watch").newThread(watcher);
+  }
+
+  /** Reads ownership and members, starts every thread and runs the first sweep. */
+  public void start() throws HypervisorException {
+    owners.refresh();
+    hypervisor.onLifecycle(e -> events.execute(() -> lifecycle(e)));
+    watcherThread.start();
+    for (int i = 0; i < config.workers(); i++) {
+      Thread worker = named("wirt-worker-" + i).newThread(this::work);
+      workers.add(worker);
+      worker.start();
+    }
+    sweeper.scheduleWithFixedDelay(this::sweep, 0, config.sweepIntervalSeconds(),
+        TimeUnit.SECONDS);
+    log.info("wirtd started workers={} sweepIntervalSeconds={} libvirt={}", config.workers(),
+        config.sweepIntervalSeconds(), config.libvirtUri());
+  }
+
+  /** Runs a full sweep now (on the sweep thread) and waits for it. */
+  public void sweepNow() throws InterruptedException {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    sweeper.execute(() -> {
+      sweep();
+      done.complete(null);
+    });
+    try {
+      done.get(5, TimeUnit.MINUTES);
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      throw new IllegalStateException("sweep did not finish", e);
+    }
+  }
+
+  /** Returns how many users are served. */
+  public int userCount() {
+    return roster.size();
+  }
+
+  private void work() {
+    while (!scheduler.isClosed()) {
+      Optional<VmKey> next;
+      try {
+        next = scheduler.take(1, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        return;
+      }
+      if (next.isEmpty()) {
+        continue;
+      }
+      VmKey key = next.get();
+      CompletableFuture<Boolean> turn;
+      try {
+        turn = server.serve(key);
+      } catch (RuntimeException e) {
+        log.error("serving failed user={} vm={}", key.user(), key.vm(), e);
+        turn = CompletableFuture.completedFuture(false);
+      }
+      turn.whenComplete((more, error) -> {
+        if (error != null) {
+          log.error("serving failed user={} vm={}", key.user(), key.vm(), error);
+        }
+        scheduler.release(key, Boolean.TRUE.equals(more));
+      });
+    }
+  }
+
+  private void sweep() {
+    try {
+      Instant now = clock.instant();
+      if (!now.isBefore(membersRead.plus(config.membersRefresh()))) {
+        readMembers();
+      }
+      try {
+        owners.refresh();
+      } catch (HypervisorException e) {
+        log.warn("cannot read domain ownership: {}", e.getMessage());
+      }
+      for (HomeTree tree : roster.all()) {
+        scanner.scan(tree);
+      }
+      lastSweep = clock.instant();
+      log.debug("sweep done users={} ms={}", roster.size(),
+          Duration.between(now, lastSweep).toMillis());
+    } catch (RuntimeException e) {
+      log.error("sweep failed", e);
+    }
+  }
+
+  private void readMembers() {
+    Set<String> gone = roster.update(members.current());
+    membersRead = clock.instant();
+    for (String user : gone) {
+      log.info("user={} is no longer a member; their commands stay untouched", user);
+      watcher.forget(user);
+    }
+  }
+
+  private void requestRescan(String user) {
+    if (rescans.add(user)) {
+      sweeper.execute(() -> {
+        rescans.remove(user);
+        roster.tree(user).ifPresent(scanner::scan);
+      });
+    }
+  }
+
+  private void lifecycle(LifecycleEvent event) {
+    try {
+      Optional<ManagedDomain> before = owners.byUuid(event.uuid());
+      if (event.type().equals("defined") || event.type().equals("undefined")) {
+        owners.refresh();
+      }
+      executor.poke(event.uuid());
+      Optional<ManagedDomain> domain = owners.byUuid(event.uuid()).or(() -> before);
+      if (domain.isEmpty()) {
+        return;
+      }
+      ManagedDomain d = domain.get();
+      Optional<HomeTree> tree = roster.tree(d.owner().user())
+          .filter(t -> t.identity().uid() == d.owner().uid());
+      if (tree.isEmpty()) {
+        return;
+      }
+      statuses.vmLog(tree.get(), d.owner().vm(), "libvirt: " + event.type() + " ("
+          + event.detail() + ")");
+      statuses.refresh(tree.get(), d.owner().vm(), d);
+    } catch (HypervisorException | RuntimeException e) {
+      log.warn("lifecycle event not applied uuid={} type={}: {}", event.uuid(), event.type(),
+          e.getMessage());
+    }
+  }
+
+  /** Stops taking commands, lets running ones finish (briefly), and stops every thread. */
+  @Override
+  public void close() {
+    log.info("wirtd stopping");
+    scheduler.close();
+    watcher.close();
+    sweeper.shutdownNow();
+    for (Thread worker : workers) {
+      try {
+        worker.join(TimeUnit.SECONDS.toMillis(30));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    events.shutdownNow();
+    timer.shutdownNow();
+    try {
+      watcherThread.join(5000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    hypervisor.close();
+    log.info("wirtd stopped");
+  }
+
+  private final class Signals implements WatchListener {
+    @Override
+    public void vmDirectoriesChanged(String user) {
+      requestRescan(user);
+    }
+
+    @Override
+    public void entryArrived(VmKey key, EntryName name, boolean complete) {
+      if (complete) {
+        server.complete(key, name);
+      }
+      scheduler.signal(key);
+    }
+
+    @Override
+    public void overflow() {
+      sweeper.execute(Daemon.this::sweep);
+    }
+  }
+
+  private static ThreadFactory named(String name) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, n.getAndIncrement() == 0 ? name : name + "-" + n.get());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+}

@@ -1,0 +1,57 @@
+package org.wirt.daemon;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import org.wirt.tree.HomeTree;
+import org.wirt.users.Member;
+
+/**
+ * The users served right now and their trees. Replaced as a whole when membership is read again,
+ * so readers always see one consistent snapshot.
+ */
+final class Roster {
+  private final String treeDir;
+  private volatile Map<String, HomeTree> trees = Map.of();
+
+  Roster(String treeDir) {
+    this.treeDir = treeDir;
+  }
+
+  /**
+   * Takes a new member list.
+   *
+   * @return the names of users who are no longer served
+   */
+  synchronized Set<String> update(List<Member> members) {
+    Map<String, HomeTree> next = new LinkedHashMap<>();
+    for (Member m : members) {
+      HomeTree old = trees.get(m.name());
+      boolean same = old != null && old.identity().equals(m.identity())
+          && old.root().equals(m.home().resolve(treeDir));
+      next.put(m.name(), same ? old : new HomeTree(m.identity(), m.home(), treeDir));
+    }
+    Set<String> gone = new TreeSet<>(trees.keySet());
+    gone.removeAll(next.keySet());
+    trees = Map.copyOf(next);
+    return gone;
+  }
+
+  Optional<HomeTree> tree(String user) {
+    return Optional.ofNullable(trees.get(user));
+  }
+
+  /** Returns every served user's tree, in name order. */
+  List<HomeTree> all() {
+    return trees.values().stream()
+        .sorted((a, b) -> a.identity().user().compareTo(b.identity().user()))
+        .toList();
+  }
+
+  int size() {
+    return trees.size();
+  }
+}

@@ -1,0 +1,247 @@
+package org.wirt.daemon;
+
+import java.io.IOException;
+import java.nio.file.NoSuchFileException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.wirt.command.Command;
+import org.wirt.command.CommandExecutor;
+import org.wirt.command.CommandName;
+import org.wirt.command.CommandParser;
+import org.wirt.command.Refusal;
+import org.wirt.hypervisor.HypervisorException;
+import org.wirt.hypervisor.ManagedDomain;
+import org.wirt.queue.Scheduler;
+import org.wirt.queue.VmKey;
+import org.wirt.status.Outcome;
+import org.wirt.status.Result;
+import org.wirt.tree.Entry;
+import org.wirt.tree.EntryName;
+import org.wirt.tree.EntryType;
+import org.wirt.tree.HomeTree;
+import org.wirt.tree.ReadResult;
+
+/**
+ * Serves one command of one VM per turn: picks the oldest entry of the VM's directory, checks it,
+ * claims it, performs it and records the outcome (SPEC 4, 6, 7).
+ */
+final class VmServer {
+  private static final Logger log = LoggerFactory.getLogger(VmServer.class);
+
+  /**
+   * How long a regular file nobody announced as complete must stay unchanged before it is taken:
+   * a file that was created but not yet closed may still be being written.
+   */
+  static final Duration SETTLE = Duration.ofSeconds(2);
+
+  /** How many entries of one directory are kept sorted between listings. */
+  static final int BACKLOG = 512;
+
+  private final Roster roster;
+  private final Scheduler scheduler;
+  private final Owners owners;
+  private final CommandExecutor executor;
+  private final StatusKeeper statuses;
+  private final Rejector rejector;
+  private final Clock clock;
+  private final ScheduledExecutorService timer;
+  private final int maxCommandBytes;
+  private final Consumer<String> rescanUser;
+  private final Map<VmKey, Backlog> backlogs = new ConcurrentHashMap<>();
+
+  /** What a VM's last listing found, oldest first, and which names inotify said are complete. */
+  private static final class Backlog {
+    final ArrayDeque<Entry> pending = new ArrayDeque<>();
+    final Set<EntryName> complete = new HashSet<>();
+    boolean truncated;
+  }
+
+  VmServer(Roster roster, Scheduler scheduler, Owners owners, CommandExecutor executor,
+      StatusKeeper statuses, Rejector rejector, Clock clock, ScheduledExecutorService timer, int maxCommandBytes,
+      Consumer<String> rescanUser) {
+    this.roster = roster;
+    this.scheduler = scheduler;
+    this.owners = owners;
+    this.executor = executor;
+    this.statuses = statuses;
+    this.rejector = rejector;
+    this.clock = clock;
+    this.timer = timer;
+    this.maxCommandBytes = maxCommandBytes;
+    this.rescanUser = rescanUser;
+  }
+
+  /** Notes that inotify saw this entry closed or renamed into place: its content is final. */
+  void complete(VmKey key, EntryName name) {
+    Backlog b = backlogs.computeIfAbsent(key, k -> new Backlog());
+    synchronized (b) {
+      if (b.complete.size() < 4 * BACKLOG) {
+        b.complete.add(name);
+      }
+    }
+  }
+
+  /**
+   * Serves the VM's next command.
+   *
+   * @return a future completed, when the command has finished and its outcome is recorded, with
+   *     whether the VM may have more commands
+   */
+  CompletableFuture<Boolean> serve(VmKey key) {
+    Optional<HomeTree> tree = roster.tree(key.user());
+    if (tree.isEmpty()) {
+      // The user left the group: their commands stay where they are, untouched.
+      backlogs.remove(key);
+      return CompletableFuture.completedFuture(false);
+    }
+    Backlog backlog = backlogs.computeIfAbsent(key, k -> new Backlog());
+    Entry entry;
+    boolean more;
+    try {
+      synchronized (backlog) {
+        if (scheduler.takeDirty(key) || backlog.pending.isEmpty()) {
+          relist(tree.get(), key.vm(), backlog);
+        }
+        entry = next(key, backlog);
+        more = !backlog.pending.isEmpty() || backlog.truncated;
+      }
+    } catch (NoSuchFileException e) {
+      backlogs.remove(key);
+      return CompletableFuture.completedFuture(false);
+    } catch (IOException e) {
+      log.warn("cannot list user={} vm={}: {}", key.user(), key.vm(), e.getMessage());
+      backlogs.remove(key);
+      rescanUser.accept(key.user());
+      return CompletableFuture.completedFuture(false);
+    }
+    if (entry == null) {
+      return CompletableFuture.completedFuture(more);
+    }
+    return handle(tree.get(), key.vm(), entry).thenApply(done -> more);
+  }
+
+  private void relist(HomeTree tree, String vm, Backlog backlog) throws IOException {
+    List<Entry> entries = tree.listCommands(vm);
+    long now = nanos(clock.instant());
+    Entry[] sorted = entries.toArray(new Entry[0]);
+    // Oldest first by modification time; a time in the future counts as now; ties by name.
+    Arrays.sort(sorted, Comparator.<Entry>comparingLong(e -> Math.min(e.mtimeNanos(), now))
+        .thenComparing((a, b) -> Arrays.compareUnsigned(a.name().raw(), b.name().raw())));
+    backlog.pending.clear();
+    for (int i = 0; i < Math.min(sorted.length, BACKLOG); i++) {
+      backlog.pending.add(sorted[i]);
+    }
+    backlog.truncated = sorted.length > BACKLOG;
+  }
+
+  /** Takes the first entry that may be served now, or null; defers files still being written. */
+  private Entry next(VmKey key, Backlog backlog) {
+    long now = nanos(clock.instant());
+    boolean deferred = false;
+    for (Iterator<Entry> it = backlog.pending.iterator(); it.hasNext(); ) {
+      Entry e = it.next();
+      boolean young = now - e.mtimeNanos() < SETTLE.toNanos();
+      if (e.type() == EntryType.REGULAR && young && !backlog.complete.contains(e.name())) {
+        deferred = true;
+        continue;
+      }
+      it.remove();
+      backlog.complete.remove(e.name());
+      return e;
+    }
+    if (deferred) {
+      timer.schedule(() -> scheduler.signal(key), SETTLE.toMillis(), TimeUnit.MILLISECONDS);
+    }
+    return null;
+  }
+
+  /** Checks, claims, performs and records one entry. */
+  private CompletableFuture<Void> handle(HomeTree tree, String vm, Entry entry) {
+    Instant started = clock.instant();
+    String user = tree.identity().user();
+    String where = "command/vm/" + vm + "/" + entry.name().display();
+    CommandName name;
+    Command command;
+    ManagedDomain domain;
+    ReadResult.Content content;
+    try {
+      String text = entry.name().text().orElseThrow(() -> new Refusal(
+          "the name is not UTF-8 text or holds control characters; a command file is named "
+              + "<verb> or <verb>.<tag>"));
+      name = CommandName.parse(text);
+      ReadResult read = tree.readCommand(vm, entry.name(), maxCommandBytes);
+      if (read instanceof ReadResult.Refused refused) {
+        throw new Refusal(refused.problem());
+      }
+      content = (ReadResult.Content) read;
+      command = CommandParser.parse(name.verb(), content.bytes());
+      domain = owners.find(tree.identity(), vm).orElseThrow(() -> new Refusal("VM '" + vm
+          + "' is not yours: no domain carries owner metadata for " + user + "/" + vm
+          + "; ask an admin to run `wirtctl assign <domain> " + user + " " + vm + "`"));
+    } catch (Refusal r) {
+      rejector.reject(tree, vm, entry.name(), r.getMessage(), started);
+      return CompletableFuture.completedFuture(null);
+    } catch (NoSuchFileException e) {
+      return CompletableFuture.completedFuture(null);
+    } catch (IOException | HypervisorException e) {
+      log.warn("cannot check user={} entry={}: {}", user, where, e.getMessage());
+      return CompletableFuture.completedFuture(null);
+    }
+    try {
+      if (!tree.removeCommand(vm, entry.name(), content.facts())) {
+        log.info("withdrawn before it ran user={} entry={}", user, where);
+        return CompletableFuture.completedFuture(null);
+      }
+    } catch (IOException e) {
+      log.warn("cannot claim user={} entry={}: {}", user, where, e.getMessage());
+      return CompletableFuture.completedFuture(null);
+    }
+    log.info("running user={} vm={} verb={} tag={} domain={}", user, vm, name.verb().fileName(),
+        name.tag(), domain.name());
+    return executor.execute(command, domain).handle((message, error) -> {
+      Outcome outcome = error == null
+          ? outcome(user, vm, domain.name(), name, Result.OK, message, started)
+          : outcome(user, vm, domain.name(), name, Result.FAILED, failure(error), started);
+      statuses.finished(tree, vm, domain, outcome);
+      return null;
+    });
+  }
+
+  private Outcome outcome(String user, String vm, String domain, CommandName name, Result result,
+      String message, Instant started) {
+    return new Outcome(clock.instant(), user, vm, domain, name.verb().fileName(), name.tag(),
+        result, message, millis(started));
+  }
+
+  private long millis(Instant started) {
+    return Duration.between(started, clock.instant()).toMillis();
+  }
+
+  private static String failure(Throwable error) {
+    Throwable cause = error instanceof CompletionException && error.getCause() != null
+        ? error.getCause() : error;
+    return cause.getMessage() == null ? cause.toString() : cause.getMessage();
+  }
+
+  private static long nanos(Instant t) {
+    return t.getEpochSecond() * 1_000_000_000L + t.getNano();
+  }
+}

@@ -1,0 +1,109 @@
+package org.wirt.status;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.wirt.command.Names;
+import org.wirt.hypervisor.DomainStatus;
+import org.wirt.tree.HomeTree;
+
+/**
+ * Writes what happened where SPEC 6 says: {@code status.json}, {@code logs/history.log}, {@code
+ * logs/vm/<vm>.log}, {@code results/<tag>.json} in the user's tree (as the user, through {@link
+ * HomeTree}), and root's audit log.
+ */
+public final class Recorder {
+  private static final Logger log = LoggerFactory.getLogger(Recorder.class);
+  static final long ROTATE_AT_BYTES = 1 << 20;
+  static final int ROTATED_KEPT = 5;
+  static final int RESULTS_KEPT = 100;
+
+  private final Clock clock;
+  private final AuditLog audit;
+  private final Map<String, String> lastStatus = new ConcurrentHashMap<>();
+  private final Map<String, Outcome> lastCommand = new ConcurrentHashMap<>();
+
+  public Recorder(Clock clock, AuditLog audit) {
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.audit = Objects.requireNonNull(audit, "audit");
+  }
+
+  /**
+   * Records a finished or refused command in all its places. A failure to write into the user's
+   * tree is logged and does not stop the others: the audit log is always written.
+   */
+  public void record(HomeTree tree, Outcome o) {
+    audit.append(o);
+    byte[] line = Json.line(o);
+    try {
+      tree.appendLine("logs/history.log", line, ROTATE_AT_BYTES, ROTATED_KEPT);
+    } catch (IOException e) {
+      log.warn("history write failed user={} vm={} verb={}", o.user(), o.vm(), o.verb(), e);
+    }
+    if (!Names.isVm(o.vm())) {
+      return;
+    }
+    lastCommand.put(key(o.user(), o.vm()), o);
+    vmLog(tree, o.vm(), o.verb() + (o.tag() == null ? "" : "." + o.tag()) + " " + o.result().json()
+        + " (" + o.durationMs() + " ms): " + o.message());
+    if (o.tag() != null) {
+      String dir = "info/vm/" + o.vm() + "/results";
+      try {
+        tree.writeFile(dir + "/" + o.tag() + ".json", Json.pretty(Json.outcome(o)));
+        tree.pruneOldest(dir, ".json", RESULTS_KEPT);
+      } catch (IOException e) {
+        log.warn("result write failed user={} vm={} tag={}", o.user(), o.vm(), o.tag(), e);
+      }
+    }
+  }
+
+  /** Appends a human-readable line to {@code logs/vm/<vm>.log}. */
+  public void vmLog(HomeTree tree, String vm, String text) {
+    String line = clock.instant() + " " + text.replace('\n', ' ') + "\n";
+    try {
+      tree.appendLine("logs/vm/" + vm + ".log", line.getBytes(StandardCharsets.UTF_8),
+          ROTATE_AT_BYTES, ROTATED_KEPT);
+    } catch (IOException e) {
+      log.warn("vm log write failed user={} vm={}", tree.identity().user(), vm, e);
+    }
+  }
+
+  /**
+   * Writes {@code status.json} for a VM if anything but the time changed since the last write.
+   *
+   * @param libvirt {@code "connected"} or {@code "unreachable"}
+   * @return true if the file was written
+   */
+  public boolean status(HomeTree tree, String vm, DomainStatus status, String libvirt) {
+    String key = key(tree.identity().user(), vm);
+    ObjectNode doc = Json.status(vm, status, lastCommand.get(key), libvirt);
+    String fingerprint = Json.compact(doc);
+    if (fingerprint.equals(lastStatus.get(key))) {
+      return false;
+    }
+    doc.put("updated", clock.instant().toString());
+    try {
+      tree.writeFile("info/vm/" + vm + "/status.json", Json.pretty(doc));
+      lastStatus.put(key, fingerprint);
+      return true;
+    } catch (IOException e) {
+      log.warn("status write failed user={} vm={}", tree.identity().user(), vm, e);
+      return false;
+    }
+  }
+
+  /** Forgets what was written for a user, so that the next status is written again. */
+  public void forget(String user) {
+    lastStatus.keySet().removeIf(k -> k.startsWith(user + "/"));
+  }
+
+  private static String key(String user, String vm) {
+    return user + "/" + vm;
+  }
+}

@@ -1,0 +1,186 @@
+package org.wirt.watch;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.wirt.posix.Inotify;
+import org.wirt.posix.InotifyEvent;
+import org.wirt.posix.WatchLimitException;
+import org.wirt.queue.VmKey;
+import org.wirt.tree.EntryName;
+import org.wirt.tree.HomeTree;
+
+/**
+ * Turns inotify events on users' command directories into signals (SPEC 4).
+ *
+ * <p>wirt uses inotify directly rather than {@code java.nio.file.WatchService}, for three reasons:
+ * WatchService does not report {@code IN_CLOSE_WRITE}, so a file would be read while {@code echo
+ * force > stop} is still writing it; it registers watches by path, following symlinks a user could
+ * plant; and it decodes names with the JVM's file name encoding, which mangles names that are not
+ * valid in it. Here every watch is added through a directory descriptor opened without following
+ * links ({@link HomeTree#addWatch}), names stay raw bytes, and a command is announced when its
+ * writer closes it or renames it into place.
+ *
+ * <p>Events only ever trigger work; they are never trusted for content. Whatever a lost event
+ * would have announced, the periodic sweep finds.
+ */
+public final class Watcher implements Runnable, AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Watcher.class);
+
+  static final int VM_DIRECTORIES_MASK =
+      Inotify.IN_CREATE | Inotify.IN_MOVED_TO | Inotify.IN_DELETE_SELF | Inotify.IN_MOVE_SELF;
+  static final int COMMANDS_MASK = Inotify.IN_CLOSE_WRITE | Inotify.IN_MOVED_TO | Inotify.IN_CREATE
+      | Inotify.IN_DELETE_SELF | Inotify.IN_MOVE_SELF;
+
+  private final Inotify inotify;
+  private final WatchListener listener;
+  private final Map<Integer, Target> targets = new ConcurrentHashMap<>();
+  private final Map<VmKey, Integer> vmWatches = new ConcurrentHashMap<>();
+  private final Map<String, Integer> userWatches = new ConcurrentHashMap<>();
+  private final Set<String> sweepOnly = ConcurrentHashMap.newKeySet();
+  private volatile boolean running = true;
+
+  /** What a watch descriptor watches: a user's {@code command/vm}, or one VM's directory. */
+  private record Target(String user, String vm) {}
+
+  public Watcher(Inotify inotify, WatchListener listener) {
+    this.inotify = inotify;
+    this.listener = listener;
+  }
+
+  /**
+   * Makes sure the user's {@code command/vm/} and the given VM directories are watched. Where a
+   * watch cannot be added (the watch limit, a file system without inotify), the user is served by
+   * the sweep alone, which is logged once.
+   */
+  public void watch(HomeTree tree, List<String> vms) {
+    String user = tree.identity().user();
+    if (sweepOnly.contains(user)) {
+      return;
+    }
+    try {
+      if (!userWatches.containsKey(user)) {
+        int wd = tree.addWatch(inotify, "command/vm", VM_DIRECTORIES_MASK);
+        targets.put(wd, new Target(user, null));
+        userWatches.put(user, wd);
+      }
+      for (String vm : vms) {
+        VmKey key = new VmKey(user, vm);
+        if (!vmWatches.containsKey(key)) {
+          int wd = tree.addWatch(inotify, "command/vm/" + vm, COMMANDS_MASK);
+          targets.put(wd, new Target(user, vm));
+          vmWatches.put(key, wd);
+        }
+      }
+    } catch (WatchLimitException e) {
+      degrade(user, "the inotify watch limit is reached (fs.inotify.max_user_watches)", e);
+    } catch (IOException e) {
+      degrade(user, e.getMessage(), e);
+    }
+  }
+
+  /** Returns true if the user is served by the sweep alone. */
+  public boolean isSweepOnly(String user) {
+    return sweepOnly.contains(user);
+  }
+
+  /** Returns how many directories are watched. */
+  public int watchCount() {
+    return targets.size();
+  }
+
+  /** Removes every watch of a user (they left the group), and forgets their sweep-only mode. */
+  public void forget(String user) {
+    sweepOnly.remove(user);
+    Integer wd = userWatches.remove(user);
+    if (wd != null) {
+      drop(wd);
+    }
+    vmWatches.entrySet().removeIf(e -> {
+      if (e.getKey().user().equals(user)) {
+        drop(e.getValue());
+        return true;
+      }
+      return false;
+    });
+  }
+
+  /** Forgets the user's sweep-only mode so the next {@link #watch} tries inotify again. */
+  public void retry(String user) {
+    sweepOnly.remove(user);
+  }
+
+  /** Reads and dispatches events until {@link #close()}; then closes the inotify instance. */
+  @Override
+  public void run() {
+    try {
+      while (running) {
+        for (InotifyEvent event : inotify.read(Duration.ofSeconds(60))) {
+          dispatch(event);
+        }
+      }
+    } catch (IOException e) {
+      if (running) {
+        log.error("inotify read failed; commands are picked up by the sweep only", e);
+      }
+    } finally {
+      inotify.close();
+    }
+  }
+
+  private void dispatch(InotifyEvent event) {
+    int mask = event.mask();
+    if ((mask & Inotify.IN_Q_OVERFLOW) != 0) {
+      log.warn("inotify queue overflowed; sweeping all users now");
+      listener.overflow();
+      return;
+    }
+    Target target = targets.get(event.wd());
+    if (target == null) {
+      return;
+    }
+    if ((mask & (Inotify.IN_IGNORED | Inotify.IN_DELETE_SELF | Inotify.IN_MOVE_SELF)) != 0) {
+      // The directory is gone or moved; the watch no longer means anything. The user's next
+      // scan recreates the directory (if still owned) and watches it again.
+      targets.remove(event.wd());
+      if (target.vm() == null) {
+        userWatches.remove(target.user(), event.wd());
+      } else {
+        vmWatches.remove(new VmKey(target.user(), target.vm()), event.wd());
+      }
+      listener.vmDirectoriesChanged(target.user());
+      return;
+    }
+    if (target.vm() == null) {
+      listener.vmDirectoriesChanged(target.user());
+      return;
+    }
+    boolean complete = (mask & (Inotify.IN_CLOSE_WRITE | Inotify.IN_MOVED_TO)) != 0;
+    listener.entryArrived(new VmKey(target.user(), target.vm()), new EntryName(event.name()),
+        complete);
+  }
+
+  private void degrade(String user, String why, IOException e) {
+    if (sweepOnly.add(user)) {
+      log.warn("user={} watch=unavailable mode=sweep-only reason=\"{}\"", user, why);
+      log.debug("watch failure detail user={}", user, e);
+    }
+  }
+
+  private void drop(int wd) {
+    targets.remove(wd);
+    inotify.removeWatch(wd);
+  }
+
+  /** Stops {@link #run()}, which closes the inotify instance on its way out. */
+  @Override
+  public void close() {
+    running = false;
+    inotify.wakeup();
+  }
+}
