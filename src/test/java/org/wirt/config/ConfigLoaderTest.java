@@ -1,0 +1,83 @@
+package org.wirt.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class ConfigLoaderTest {
+
+  @Test
+  void emptyObjectGivesTheDocumentedDefaults() throws ConfigException {
+    Config c = ConfigLoader.parse("wirt.json", "{}");
+    assertEquals("vmguests", c.group());
+    assertEquals("wirtadm", c.adminGroup());
+    assertEquals("wirt", c.treeDir());
+    assertEquals("qemu:///system", c.libvirtUri());
+    assertEquals("{user}-{vm}", c.domainNamePattern());
+    assertEquals(15, c.sweepIntervalSeconds());
+    assertEquals(4, c.workers());
+    assertEquals(65536, c.maxCommandBytes());
+    assertEquals(Path.of("/var/lib/wirt"), c.stateDir());
+    assertEquals(Path.of("/var/log/wirt"), c.logDir());
+    assertEquals(new MailConfig("localhost", 25, "wirt@localhost", "{user}@localhost", "root"), c.mail());
+    assertEquals(new QuotaConfig.Quota(4, 8, 8192, 100), c.quotas().defaults());
+    assertEquals(Map.of(), c.users());
+  }
+
+  @Test
+  void readsEveryKey() throws ConfigException {
+    Config c = ConfigLoader.parse("wirt.json", """
+        {"group": "lab", "adminGroup": "labadm", "treeDir": "vms", "libvirtUri": "test:///default",
+         "domainNamePattern": "u-{user}-{vm}", "sweepIntervalSeconds": 5, "workers": 2,
+         "maxCommandBytes": 1024, "stateDir": "/srv/wirt", "logDir": "/srv/log",
+         "mail": {"smtpHost": "mx", "smtpPort": 2525, "from": "w@h", "userAddress": "{user}@h",
+                  "adminAddress": "ops@h"},
+         "quotas": {"default": {"vms": 1}, "users": {"alice": {"vcpus": 16}}},
+         "images": {"pool": "gold", "directory": "/srv/images"},
+         "users": {"alice": "/home/alice"}}
+        """);
+    assertEquals("lab", c.group());
+    assertEquals(2525, c.mail().smtpPort());
+    assertEquals(new QuotaConfig.Quota(1, 8, 8192, 100), c.quotas().defaults());
+    assertEquals(new QuotaConfig.Quota(1, 16, 8192, 100), c.quotas().users().get("alice"));
+    assertEquals(Map.of("alice", Path.of("/home/alice")), c.users());
+    assertEquals("gold", c.images().pool());
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "{\"grup\": \"x\"}|f: unknown key 'grup'; known keys here: adminGroup, domainNamePattern, group, images, libvirtUri, logDir, mail, maxCommandBytes, membersRefreshSeconds, quotas, stateDir, sweepIntervalSeconds, treeDir, users, workers",
+      "{\"mail\": {\"port\": 25}}|f: unknown key 'mail.port'; known keys here: adminAddress, from, smtpHost, smtpPort, userAddress",
+      "{\"workers\": 0}|f: 'workers' must be a whole number from 1 to 256, not 0",
+      "{\"workers\": \"4\"}|f: 'workers' must be a whole number from 1 to 256, not \"4\"",
+      "{\"stateDir\": \"var/lib\"}|f: 'stateDir' must be an absolute, normalized path like \"/var/lib/wirt\", not \"var/lib\"",
+      "{\"domainNamePattern\": \"{vm}\"}|f: 'domainNamePattern' must contain both {user} and {vm}, like \"{user}-{vm}\"",
+      "{\"group\": \"Bad Group\"}|f: 'group' must be a Unix group or user name like \"vmguests\", not \"Bad Group\"",
+      "{\"quotas\": {\"default\": {\"vms\": -1}}}|f: 'quotas.default.vms' must be a whole number from 0 to 100000, not -1",
+      "{\"users\": {\"alice\": \"home\"}}|f: 'users.alice' must be an absolute, normalized path like \"/var/lib/wirt\", not \"home\"",
+      "[]|f: must be a JSON object like {\"group\": \"vmguests\"}"})
+  void refusesWithAMessageNamingTheKey(String json, String message) {
+    assertEquals(message, assertThrows(ConfigException.class, () -> ConfigLoader.parse("f", json)).getMessage());
+  }
+
+  @Test
+  void refusesDuplicateKeysAndBrokenJson() {
+    assertThrows(ConfigException.class, () -> ConfigLoader.parse("f", "{\"group\":\"a\",\"group\":\"b\"}"));
+    ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse("f", "{\"group\": }"));
+    assertEquals(true, e.getMessage().startsWith("f: not valid JSON: "), e.getMessage());
+    assertEquals(true, e.getMessage().contains("(line 1, column"), e.getMessage());
+  }
+
+  @Test
+  void missingFileSaysHowToFixIt() {
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> ConfigLoader.load(Path.of("/nonexistent/wirt.json")));
+    assertEquals("/nonexistent/wirt.json: no such file; create it (see examples/wirt.json) or pass --config FILE",
+        e.getMessage());
+  }
+}
