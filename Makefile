@@ -1,0 +1,37 @@
+# wirt: the two commands a newcomer needs are `make demo` and `make test`.
+SHELL := /bin/bash
+MVN ?= mvn -B -q
+JAR := target/wirt.jar
+
+.PHONY: all build demo test unit clean
+
+all: build
+
+$(JAR): pom.xml $(shell find src/main -type f 2>/dev/null)
+	scripts/build-deps.sh
+	$(MVN) -DskipTests package
+
+build: $(JAR)
+
+## demo: run wirtd on libvirt's built-in test driver with demo users under target/demo (no root, no libvirtd)
+demo: $(JAR)
+	java -jar $(JAR) wirtd --demo target/demo
+
+## test: the whole suite, end-to-end tests included (as root: installs libvirt/QEMU, starts libvirtd, creates test users)
+test:
+	@if [ "$$(id -u)" -ne 0 ]; then \
+	  echo "make test needs root (sudo make test): its end-to-end tests create Unix users and drive a real libvirtd" >&2; \
+	  exit 1; \
+	fi
+	scripts/build-deps.sh
+	scripts/test-env.sh
+	$(MVN) package
+	@echo "make test: all tests passed"
+
+## unit: the tests that need neither root nor libvirtd
+unit:
+	scripts/build-deps.sh
+	$(MVN) test -DexcludedGroups=e2e,root
+
+clean:
+	$(MVN) clean
