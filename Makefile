@@ -1,6 +1,6 @@
 # wirt: the two commands a newcomer needs are `make demo` and `make test`.
 SHELL := /bin/bash
-MVN ?= mvn -B -q
+MVN ?= mvn -B -ntp
 JAR := target/wirt.jar
 
 .PHONY: all build demo test unit clean
@@ -9,7 +9,7 @@ all: build
 
 $(JAR): pom.xml $(shell find src/main -type f 2>/dev/null)
 	scripts/build-deps.sh
-	$(MVN) -DskipTests package
+	$(MVN) -q -DskipTests package
 
 build: $(JAR)
 
