@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.wirt.testing.RealUsers;
 
 class InotifyTest {
   @TempDir Path dir;
@@ -71,7 +72,7 @@ class InotifyTest {
   @Test
   void reportsTheWatchLimitAsWatchLimitException() throws Exception {
     Path limit = Path.of("/proc/sys/fs/inotify/max_user_watches");
-    String saved = Files.readString(limit).strip();
+    String saved = RealUsers.readSysctl(limit);
     List<Path> dirs = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
       dirs.add(Files.createDirectory(dir.resolve("d" + i)));
@@ -79,7 +80,7 @@ class InotifyTest {
     try (Inotify in = Inotify.open()) {
       WatchLimitException e;
       // The window with a tiny limit is kept as short as possible: other root processes share it.
-      Files.writeString(limit, "1");
+      RealUsers.writeSysctl(limit, "1");
       try {
         e = assertThrows(WatchLimitException.class, () -> {
           for (Path d : dirs) {
@@ -87,7 +88,7 @@ class InotifyTest {
           }
         });
       } finally {
-        Files.writeString(limit, saved);
+        RealUsers.writeSysctl(limit, saved);
       }
       assertTrue(e.getMessage().contains("ENOSPC"), e.getMessage());
     }

@@ -115,6 +115,31 @@ public final class RealUsers implements AutoCloseable {
     return exec(List.of(command));
   }
 
+  /**
+   * Reads a sysctl such as {@code /proc/sys/fs/protected_hardlinks} in one read: the kernel answers
+   * a read at a non-zero offset with end of file, so {@code Files.readString} (which reads the
+   * first byte alone when the size is 0) would see only the first digit.
+   */
+  public static String readSysctl(Path path) throws IOException {
+    try (InputStream in = Files.newInputStream(path)) {
+      byte[] buf = new byte[4096];
+      int n = in.read(buf);
+      if (n <= 0) {
+        throw new IOException("cannot read " + path);
+      }
+      return new String(buf, 0, n, StandardCharsets.US_ASCII).strip();
+    }
+  }
+
+  /** Sets a sysctl and checks that the kernel took {@code value}. */
+  public static void writeSysctl(Path path, String value) throws IOException {
+    Files.writeString(path, value);
+    String now = readSysctl(path);
+    if (!now.equals(value)) {
+      throw new IOException("wrote " + value + " to " + path + " but it reads " + now);
+    }
+  }
+
   /** Deletes the users (with their homes) and groups this instance created. */
   @Override
   public void close() throws IOException {

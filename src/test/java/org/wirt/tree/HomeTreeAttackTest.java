@@ -173,14 +173,14 @@ class HomeTreeAttackTest extends RealTreeFixture {
   void refusesAHardLinkToAFileTheUserDoesNotOwn() throws Exception {
     Path rootFile = Files.createTempFile(RealUsers.BASE, "root-owned", ".txt");
     Path protect = Path.of("/proc/sys/fs/protected_hardlinks");
-    String saved = Files.readString(protect).strip();
+    String saved = RealUsers.readSysctl(protect);
     try {
       RealUsers.root("chmod", "0644", rootFile.toString());
-      Files.writeString(protect, "0");
+      RealUsers.writeSysctl(protect, "0");
       try {
         asAlice("ln " + rootFile + " command/vm/web/start");
       } finally {
-        Files.writeString(protect, saved);
+        RealUsers.writeSysctl(protect, saved);
       }
       assertEquals(new ReadResult.Refused("is owned by uid 0, not by " + alice.name() + " (uid "
           + alice.uid() + ")"), read("start"));
