@@ -82,7 +82,7 @@ public final class Daemon implements AutoCloseable {
     this.members = Objects.requireNonNull(members, "members");
     this.hypervisor = Objects.requireNonNull(hypervisor, "hypervisor");
     this.clock = Objects.requireNonNull(clock, "clock");
-    this.roster = new Roster(config.treeDir());
+    this.roster = new Roster(config.treeDir(), clock);
     this.owners = new Owners(hypervisor, clock);
     this.watcher = new Watcher(inotify, new Signals());
     this.statuses = new StatusKeeper(hypervisor, owners, recorder);

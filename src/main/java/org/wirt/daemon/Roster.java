@@ -1,5 +1,6 @@
 package org.wirt.daemon;
 
+import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,10 +16,12 @@ import org.wirt.users.Member;
  */
 final class Roster {
   private final String treeDir;
+  private final Clock clock;
   private volatile Map<String, HomeTree> trees = Map.of();
 
-  Roster(String treeDir) {
+  Roster(String treeDir, Clock clock) {
     this.treeDir = treeDir;
+    this.clock = clock;
   }
 
   /**
@@ -32,7 +35,7 @@ final class Roster {
       HomeTree old = trees.get(m.name());
       boolean same = old != null && old.identity().equals(m.identity())
           && old.root().equals(m.home().resolve(treeDir));
-      next.put(m.name(), same ? old : new HomeTree(m.identity(), m.home(), treeDir));
+      next.put(m.name(), same ? old : new HomeTree(m.identity(), m.home(), treeDir, clock));
     }
     Set<String> gone = new TreeSet<>(trees.keySet());
     gone.removeAll(next.keySet());

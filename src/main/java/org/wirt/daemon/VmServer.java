@@ -158,7 +158,9 @@ final class VmServer {
     boolean deferred = false;
     for (Iterator<Entry> it = backlog.pending.iterator(); it.hasNext(); ) {
       Entry e = it.next();
-      boolean young = now - e.mtimeNanos() < SETTLE.toNanos();
+      long age = now - e.mtimeNanos();
+      // A time in the future counts as now for ordering, but must not defer the file forever.
+      boolean young = age >= 0 && age < SETTLE.toNanos();
       if (e.type() == EntryType.REGULAR && young && !backlog.complete.contains(e.name())) {
         deferred = true;
         continue;

@@ -81,7 +81,14 @@ public final class RealUsers implements AutoCloseable {
 
   /** Creates a user who is also an explicit member of {@code group} (null for none). */
   public User createUser(String group) throws IOException {
-    String name = uniqueName("wt");
+    return createNamedUser(uniqueName("wt"), group);
+  }
+
+  /**
+   * Creates a user with a chosen name (for name-collision tests), deleted with the others. The
+   * name must be free.
+   */
+  public User createNamedUser(String name, String group) throws IOException {
     Path home = BASE.resolve(name);
     List<String> cmd = new ArrayList<>(List.of("useradd", "-M", "-U", "-d", home.toString(), "-s", "/bin/sh"));
     if (group != null) {

@@ -1,0 +1,186 @@
+package org.wirt.daemon;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import org.wirt.config.Config;
+import org.wirt.config.ConfigLoader;
+import org.wirt.hypervisor.LibvirtHypervisor;
+import org.wirt.hypervisor.ManagedDomain;
+import org.wirt.hypervisor.Owner;
+import org.wirt.posix.Inotify;
+import org.wirt.status.AuditLog;
+import org.wirt.status.Recorder;
+import org.wirt.testing.RealUsers;
+import org.wirt.testing.RealUsers.User;
+import org.wirt.users.ListedMembers;
+
+/**
+ * A root wirtd running in the test's JVM on libvirt's {@code test:///default} driver, serving real
+ * Unix users whose commands the tests write with {@code runuser}. The daemon and the tests share
+ * one libvirt connection, because every connection to the test driver has its own private state.
+ */
+final class Harness implements AutoCloseable {
+  static final Duration DEADLINE = Duration.ofSeconds(20);
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  final RealUsers users;
+  final LibvirtHypervisor hypervisor;
+  final Path stateDir;
+  final Path logDir;
+  private final List<User> served = new ArrayList<>();
+  private Daemon daemon;
+
+  Harness() throws IOException {
+    users = RealUsers.create();
+    stateDir = Files.createTempDirectory("wirt-state");
+    logDir = Files.createTempDirectory("wirt-log");
+    try {
+      hypervisor = LibvirtHypervisor.open("test:///default");
+    } catch (org.wirt.hypervisor.HypervisorException e) {
+      throw new IOException(e);
+    }
+  }
+
+  /** Creates a served user with an empty {@code ~/wirt}. */
+  User user() throws IOException {
+    return user(users.createUser());
+  }
+
+  /** Serves an existing test user, creating their {@code ~/wirt}. */
+  User user(User u) throws IOException {
+    users.run(u, "mkdir", "-p", u.home().resolve("wirt").toString());
+    served.add(u);
+    return u;
+  }
+
+  /** Defines a test-driver domain owned by {@code owner} as VM {@code vm}. */
+  ManagedDomain domain(String name, User owner, String vm) throws Exception {
+    return hypervisor.define("<domain type='test'><name>" + name + "</name>"
+        + "<memory unit='MiB'>256</memory><vcpu>1</vcpu><os><type arch='x86_64'>hvm</type></os>"
+        + "</domain>", new Owner(owner.name(), owner.uid(), vm));
+  }
+
+  /** Starts the daemon serving every user made so far. */
+  Daemon start() throws Exception {
+    Map<String, String> homes = new LinkedHashMap<>();
+    for (User u : served) {
+      homes.put(u.name(), u.home().toString());
+    }
+    String usersJson = JSON.writeValueAsString(homes);
+    Config config = ConfigLoader.parse("test", """
+        {"libvirtUri": "test:///default", "stateDir": "%s", "logDir": "%s",
+         "sweepIntervalSeconds": 2, "workers": 2, "maxCommandBytes": 4096, "users": %s}
+        """.formatted(stateDir, logDir, usersJson));
+    Map<String, RealUsers.User> byName = new LinkedHashMap<>();
+    served.forEach(u -> byName.put(u.name(), u));
+    Clock clock = Clock.systemUTC();
+    daemon = new Daemon(config, new ListedMembers(config.users(),
+        name -> byName.get(name).identity()), hypervisor, Inotify.open(),
+        new Recorder(clock, new AuditLog(logDir)), clock);
+    daemon.start();
+    daemon.sweepNow();
+    return daemon;
+  }
+
+  Daemon daemon() {
+    return daemon;
+  }
+
+  Path tree(User u) {
+    return u.home().resolve("wirt");
+  }
+
+  /** Writes a command file as the user: content into a temporary name, renamed into place. */
+  void command(User u, String vm, String name, String content) throws IOException {
+    Path dir = tree(u).resolve("command/vm").resolve(vm);
+    users.sh(u, "mkdir -p '" + dir + "' && printf '%s' '" + content + "' > '" + dir + "/." + name
+        + ".tmp' && mv '" + dir + "/." + name + ".tmp' '" + dir + "/" + name + "'");
+  }
+
+  /** Touches a command file as the user. */
+  void touch(User u, String vm, String name) throws IOException {
+    Path dir = tree(u).resolve("command/vm").resolve(vm);
+    users.sh(u, "mkdir -p '" + dir + "' && touch '" + dir + "/" + name + "'");
+  }
+
+  /** Returns the user's history lines, parsed. */
+  List<JsonNode> history(User u) throws IOException {
+    Path file = tree(u).resolve("logs/history.log");
+    List<JsonNode> lines = new ArrayList<>();
+    if (Files.exists(file)) {
+      for (String line : Files.readAllLines(file, UTF_8)) {
+        lines.add(JSON.readTree(line));
+      }
+    }
+    return lines;
+  }
+
+  /** Waits until the user has at least {@code n} history lines; returns the n-th. */
+  JsonNode awaitHistory(User u, int n) throws Exception {
+    await("history line " + n + " of " + u.name(), () -> {
+      try {
+        return history(u).size() >= n;
+      } catch (IOException e) {
+        return false;
+      }
+    });
+    return history(u).get(n - 1);
+  }
+
+  JsonNode status(User u, String vm) throws IOException {
+    return JSON.readTree(tree(u).resolve("info/vm").resolve(vm).resolve("status.json").toFile());
+  }
+
+  /** Waits until the VM's status.json has this state. */
+  void awaitState(User u, String vm, String state) throws Exception {
+    await(u.name() + "/" + vm + " " + state, () -> {
+      try {
+        return state.equals(status(u, vm).path("state").asText());
+      } catch (IOException e) {
+        return false;
+      }
+    });
+  }
+
+  List<JsonNode> audit() throws IOException {
+    List<JsonNode> lines = new ArrayList<>();
+    for (String line : Files.readAllLines(logDir.resolve("audit.log"), UTF_8)) {
+      lines.add(JSON.readTree(line));
+    }
+    return lines;
+  }
+
+  /** Polls a condition every 10 ms until it holds; fails with its description at the deadline. */
+  static void await(String what, BooleanSupplier condition) throws InterruptedException {
+    long deadline = System.nanoTime() + DEADLINE.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("timed out after " + DEADLINE.toSeconds() + " s waiting for " + what);
+      }
+      Thread.sleep(10);
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    if (daemon != null) {
+      daemon.close();
+    } else {
+      hypervisor.close();
+    }
+    users.close();
+    RealUsers.root("rm", "-rf", stateDir.toString(), logDir.toString());
+  }
+}
