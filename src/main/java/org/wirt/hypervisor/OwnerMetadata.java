@@ -58,12 +58,15 @@ final class OwnerMetadata {
   /**
    * Parses what {@code virDomainGetMetadata} returned.
    *
-   * @throws IllegalArgumentException naming what is wrong, for anything but exactly one owner
-   *     element in wirt's namespace with valid {@code user}, {@code uid} and {@code vm}
+   * @throws IllegalArgumentException naming what is wrong, for anything but one owner element
+   *     (in wirt's namespace or, as libvirt returns it, in none) with valid {@code user}, {@code
+   *     uid} and {@code vm} and nothing else
    */
   static Owner parse(String xml) {
     Element root = parseElement(xml);
-    if (!NAMESPACE.equals(root.getNamespaceURI()) || !ELEMENT.equals(root.getLocalName())) {
+    // libvirt selects the element by namespace and hands it back without one.
+    String namespace = root.getNamespaceURI();
+    if ((namespace != null && !NAMESPACE.equals(namespace)) || !ELEMENT.equals(root.getLocalName())) {
       throw new IllegalArgumentException(
           "expected element {" + NAMESPACE + "}" + ELEMENT + ", found {" + root.getNamespaceURI()
               + "}" + root.getLocalName());
