@@ -1,0 +1,93 @@
+package org.wirt.hypervisor;
+
+import com.sun.jna.Library;
+import com.sun.jna.Native;
+import com.sun.jna.ptr.IntByReference;
+import java.lang.reflect.Field;
+import org.libvirt.Domain;
+import org.libvirt.Error;
+import org.libvirt.jna.DomainPointer;
+import org.libvirt.jna.virDomainInfo;
+import org.libvirt.jna.virError;
+
+/**
+ * The libvirt calls that libvirt-java 0.5.3 lacks or gets wrong: {@code virDomainGetState} (no
+ * binding) and {@code virDomainGetInfo} (its {@code DomainInfo} fails on state 7, pmsuspended).
+ * Both act on the {@code virDomainPtr} that libvirt-java's {@link Domain} holds in a
+ * package-private field.
+ */
+final class NativeDomain {
+
+  /** The raw state and reason codes and the info {@code status.json} needs. */
+  record Snapshot(int state, int reason, int vcpus, long memoryKiB) {}
+
+  /** A native call failed; carries libvirt's error of the calling thread. */
+  static final class NativeCallException extends Exception {
+    private static final long serialVersionUID = 1L;
+    private final transient Error error;
+
+    NativeCallException(Error error) {
+      super(error == null ? "unknown libvirt error" : error.getMessage());
+      this.error = error;
+    }
+
+    Error error() {
+      return error;
+    }
+  }
+
+  interface Api extends Library {
+    int virDomainGetState(DomainPointer domain, IntByReference state, IntByReference reason, int flags);
+
+    int virDomainGetInfo(DomainPointer domain, virDomainInfo info);
+
+    virError virGetLastError();
+  }
+
+  private static final Api API = Native.load("virt", Api.class);
+  private static final Field POINTER = pointerField();
+
+  private NativeDomain() {}
+
+  static Snapshot snapshot(Domain domain) throws NativeCallException {
+    DomainPointer pointer = pointer(domain);
+    IntByReference state = new IntByReference();
+    IntByReference reason = new IntByReference();
+    if (API.virDomainGetState(pointer, state, reason, 0) < 0) {
+      throw lastError();
+    }
+    virDomainInfo info = new virDomainInfo();
+    if (API.virDomainGetInfo(pointer, info) < 0) {
+      throw lastError();
+    }
+    return new Snapshot(state.getValue(), reason.getValue(), info.nrVirtCpu & 0xffff, info.memory.longValue());
+  }
+
+  private static NativeCallException lastError() {
+    virError error = API.virGetLastError();
+    return new NativeCallException(error == null ? null : new Error(error));
+  }
+
+  private static DomainPointer pointer(Domain domain) {
+    try {
+      DomainPointer pointer = (DomainPointer) POINTER.get(domain);
+      if (pointer == null) {
+        throw new IllegalStateException("domain object already freed");
+      }
+      return pointer;
+    } catch (IllegalAccessException e) {
+      throw new IllegalStateException("cannot read libvirt-java's Domain.vdp", e);
+    }
+  }
+
+  private static Field pointerField() {
+    try {
+      Field field = Domain.class.getDeclaredField("vdp");
+      field.setAccessible(true);
+      return field;
+    } catch (NoSuchFieldException e) {
+      throw new ExceptionInInitializerError(
+          "libvirt-java's Domain has no field vdp; NativeDomain needs updating for this version");
+    }
+  }
+}

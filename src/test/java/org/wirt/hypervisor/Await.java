@@ -1,0 +1,70 @@
+package org.wirt.hypervisor;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/** Waiting with a deadline instead of sleeping. */
+final class Await {
+  private static final Duration PAUSE = Duration.ofMillis(20);
+
+  private Await() {}
+
+  interface Check {
+    boolean holds() throws Exception;
+  }
+
+  /** Polls {@code check} until it holds; fails with {@code what} after {@code timeout}. */
+  static Duration until(Duration timeout, String what, Check check) throws Exception {
+    long start = System.nanoTime();
+    long deadline = start + timeout.toNanos();
+    while (!check.holds()) {
+      if (System.nanoTime() > deadline) {
+        fail("not within " + timeout.toMillis() + " ms: " + what);
+      }
+      Thread.sleep(PAUSE.toMillis());
+    }
+    return Duration.ofNanos(System.nanoTime() - start);
+  }
+
+  /** Collects lifecycle events and waits for particular ones. */
+  static final class Events implements Consumer<LifecycleEvent> {
+    private final BlockingQueue<LifecycleEvent> queue = new LinkedBlockingQueue<>();
+    private final List<LifecycleEvent> seen = new ArrayList<>();
+
+    @Override
+    public void accept(LifecycleEvent event) {
+      queue.add(event);
+    }
+
+    /** Returns the first event of this type for this domain, waiting up to {@code timeout}. */
+    LifecycleEvent next(UUID uuid, String type, Duration timeout) throws InterruptedException {
+      long deadline = System.nanoTime() + timeout.toNanos();
+      for (LifecycleEvent event : seen) {
+        if (event.uuid().equals(uuid) && event.type().equals(type)) {
+          seen.remove(event);
+          return event;
+        }
+      }
+      while (true) {
+        long left = deadline - System.nanoTime();
+        LifecycleEvent event = left > 0 ? queue.poll(left, TimeUnit.NANOSECONDS) : null;
+        if (event == null) {
+          return fail("no '" + type + "' event for " + uuid + " within " + timeout.toMillis()
+              + " ms; saw " + seen);
+        }
+        if (event.uuid().equals(uuid) && event.type().equals(type)) {
+          return event;
+        }
+        seen.add(event);
+      }
+    }
+  }
+}
