@@ -44,7 +44,7 @@ public final class Recorder {
     try {
       tree.appendLine("logs/history.log", line, ROTATE_AT_BYTES, ROTATED_KEPT);
     } catch (IOException e) {
-      log.warn("history write failed user={} vm={} verb={}", o.user(), o.vm(), o.verb(), e);
+      log.warn("history write failed user={} vm={} verb={}: {}", o.user(), o.vm(), o.verb(), e.getMessage());
     }
     if (!Names.isVm(o.vm())) {
       return;
@@ -58,7 +58,7 @@ public final class Recorder {
         tree.writeFile(dir + "/" + o.tag() + ".json", Json.pretty(Json.outcome(o)));
         tree.pruneOldest(dir, ".json", RESULTS_KEPT);
       } catch (IOException e) {
-        log.warn("result write failed user={} vm={} tag={}", o.user(), o.vm(), o.tag(), e);
+        log.warn("result write failed user={} vm={} tag={}: {}", o.user(), o.vm(), o.tag(), e.getMessage());
       }
     }
   }
@@ -70,7 +70,7 @@ public final class Recorder {
       tree.appendLine("logs/vm/" + vm + ".log", line.getBytes(StandardCharsets.UTF_8),
           ROTATE_AT_BYTES, ROTATED_KEPT);
     } catch (IOException e) {
-      log.warn("vm log write failed user={} vm={}", tree.identity().user(), vm, e);
+      log.warn("vm log write failed user={} vm={}: {}", tree.identity().user(), vm, e.getMessage());
     }
   }
 
@@ -93,7 +93,7 @@ public final class Recorder {
       lastStatus.put(key, fingerprint);
       return true;
     } catch (IOException e) {
-      log.warn("status write failed user={} vm={}", tree.identity().user(), vm, e);
+      log.warn("status write failed user={} vm={}: {}", tree.identity().user(), vm, e.getMessage());
       return false;
     }
   }

@@ -132,7 +132,7 @@ class DaemonTest {
         + " && touch -d '2020-01-01 00:00:03' destroy.third"
         + " && touch -d '2020-01-01 00:00:03' autostart.fourth"
         + " && touch -d '2099-01-01 00:00:00' status.fifth"
-        + " && cd .. && rm -rf web && mv .staging web");
+        + " && cd .. && rm -rf web && mv -T .staging web");
     for (int i = 1; i <= 5; i++) {
       h.awaitHistory(alice, i);
     }

@@ -115,6 +115,15 @@ final class Harness implements AutoCloseable {
     users.sh(u, "mkdir -p '" + dir + "' && touch '" + dir + "/" + name + "'");
   }
 
+  /**
+   * As the user, replaces whatever is at {@code link} with a symlink to {@code target}. wirtd
+   * repairs its skeleton as soon as it notices, so this retries until the link itself stands.
+   */
+  void plantLink(User u, Path link, Path target) throws IOException {
+    users.sh(u, "until [ -L '" + link + "' ]; do rm -rf '" + link + "'; ln -s '" + target + "' '"
+        + link + "'; done");
+  }
+
   /** Returns the user's history lines, parsed. */
   List<JsonNode> history(User u) throws IOException {
     Path file = tree(u).resolve("logs/history.log");
