@@ -216,8 +216,9 @@ final class VmServer {
       log.warn("cannot claim user={} entry={}: {}", user, where, e.getMessage());
       return CompletableFuture.completedFuture(null);
     }
-    log.info("running user={} vm={} verb={} tag={} domain={}", user, vm, name.verb().fileName(),
-        name.tag(), domain.name());
+    log.info("running user={} vm={} verb={} tag={} domain={} sinceWrittenMs={}", user, vm,
+        name.verb().fileName(), name.tag(), domain.name(),
+        String.format("%.3f", (nanos(clock.instant()) - entry.mtimeNanos()) / 1e6));
     return executor.execute(command, domain).handle((message, error) -> {
       Outcome outcome = error == null
           ? outcome(user, vm, domain.name(), name, Result.OK, message, started)

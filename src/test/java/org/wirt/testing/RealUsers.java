@@ -89,8 +89,18 @@ public final class RealUsers implements AutoCloseable {
    * name must be free.
    */
   public User createNamedUser(String name, String group) throws IOException {
+    return create(name, null, group);
+  }
+
+  /** Creates a user whose primary group is {@code group} (not an explicit member of it). */
+  public User createUserInPrimaryGroup(String group) throws IOException {
+    return create(uniqueName("wt"), group, null);
+  }
+
+  private User create(String name, String primaryGroup, String group) throws IOException {
     Path home = BASE.resolve(name);
-    List<String> cmd = new ArrayList<>(List.of("useradd", "-M", "-U", "-d", home.toString(), "-s", "/bin/sh"));
+    List<String> cmd = new ArrayList<>(List.of("useradd", "-M", "-d", home.toString(), "-s", "/bin/sh"));
+    cmd.addAll(primaryGroup == null ? List.of("-U") : List.of("-g", primaryGroup));
     if (group != null) {
       cmd.addAll(List.of("-G", group));
     }
