@@ -31,7 +31,7 @@ trap 'rm -rf "$work"' EXIT
 root=$work/root
 mkdir -p "$root"/{bin,sbin,proc,sys,dev,etc/acpi/PWRF,lib/modules,tmp}
 cp "$busybox" "$root/bin/busybox"
-for applet in sh mount insmod acpid poweroff sleep echo cat ls; do
+for applet in sh mount insmod acpid poweroff sleep echo cat ls grep; do
   ln -s busybox "$root/bin/$applet"
 done
 
@@ -74,7 +74,15 @@ cat >"$root/init" <<INIT
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
-${load}acpid -c /etc/acpi -l /dev/null
+${load}acpid -f -c /etc/acpi -l /dev/null &
+# acpid opens the input devices after it starts; a button pressed before that is lost, so say
+# "ready" only once it holds one open.
+pid=\$!
+i=0
+while [ \$i -lt 100 ] && ! ls -l /proc/\$pid/fd 2>/dev/null | grep -q /dev/input/event; do
+  sleep 0.1
+  i=\$((i + 1))
+done
 echo "wirt-test-guest: ready for ACPI power button"
 exec sleep 2147483647
 INIT
