@@ -109,7 +109,7 @@ public final class WirtdCommand implements Callable<Integer> {
     CountDownLatch stopped = new CountDownLatch(1);
     try (AuditLog audit = new AuditLog(cfg.logDir())) {
       Daemon daemon = new Daemon(cfg, members, hypervisor, Inotify.open(),
-          new Recorder(clock, audit), clock);
+          new Recorder(clock, audit), new LoggingNotifier(), clock);
       Thread hook = new Thread(() -> {
         daemon.close();
         stopped.countDown();

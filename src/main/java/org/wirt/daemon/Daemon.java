@@ -28,6 +28,7 @@ import org.wirt.hypervisor.ManagedDomain;
 import org.wirt.posix.Inotify;
 import org.wirt.queue.Scheduler;
 import org.wirt.queue.VmKey;
+import org.wirt.status.Notifier;
 import org.wirt.status.Recorder;
 import org.wirt.tree.EntryName;
 import org.wirt.tree.HomeTree;
@@ -77,7 +78,7 @@ public final class Daemon implements AutoCloseable {
   private volatile Instant lastSweep = Instant.MIN;
 
   public Daemon(Config config, Members members, Hypervisor hypervisor, Inotify inotify,
-      Recorder recorder, Clock clock) {
+      Recorder recorder, Notifier notifier, Clock clock) {
     this.config = Objects.requireNonNull(config, "config");
     this.members = Objects.requireNonNull(members, "members");
     this.hypervisor = Objects.requireNonNull(hypervisor, "hypervisor");
@@ -85,7 +86,7 @@ public final class Daemon implements AutoCloseable {
     this.roster = new Roster(config.treeDir(), clock);
     this.owners = new Owners(hypervisor, clock);
     this.watcher = new Watcher(inotify, new Signals());
-    this.statuses = new StatusKeeper(hypervisor, owners, recorder);
+    this.statuses = new StatusKeeper(hypervisor, owners, recorder, notifier);
     Rejector rejector = new Rejector(statuses, clock);
     this.scanner = new UserScanner(owners, watcher, scheduler, statuses, rejector, clock);
     this.executor = new CommandExecutor(hypervisor, timer, clock);
@@ -214,9 +215,7 @@ public final class Daemon implements AutoCloseable {
       if (tree.isEmpty()) {
         return;
       }
-      statuses.vmLog(tree.get(), d.owner().vm(), "libvirt: " + event.type() + " ("
-          + event.detail() + ")");
-      statuses.refresh(tree.get(), d.owner().vm(), d);
+      statuses.lifecycle(tree.get(), d, event);
     } catch (HypervisorException | RuntimeException e) {
       log.warn("lifecycle event not applied uuid={} type={}: {}", event.uuid(), event.type(),
           e.getMessage());

@@ -119,6 +119,7 @@ class DaemonTest {
     assertEquals("failed", failed.get("result").asText());
     assertEquals("reboot " + alice.name() + "-web: it is shutoff, not running; write 'start' to boot it",
         failed.get("message").asText());
+    assertEquals(List.of(alice.name() + "/web reboot failed"), h.notified, "only the failure is notified");
   }
 
   @Test

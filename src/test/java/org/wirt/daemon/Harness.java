@@ -40,6 +40,21 @@ final class Harness implements AutoCloseable {
   final Path stateDir;
   final Path logDir;
   private final List<User> served = new ArrayList<>();
+  /** What the daemon notified, as "user/vm verb result" or "user/vm trouble type/detail". */
+  final List<String> notified = java.util.Collections.synchronizedList(new ArrayList<>());
+  private final org.wirt.status.Notifier notices = new org.wirt.status.Notifier() {
+    @Override
+    public void commandFailed(org.wirt.status.Outcome o,
+        java.util.Optional<org.wirt.hypervisor.DomainStatus> vm) {
+      notified.add(o.user() + "/" + o.vm() + " " + o.verb() + " " + o.result().json());
+    }
+
+    @Override
+    public void vmTrouble(String user, String vm, org.wirt.hypervisor.LifecycleEvent event,
+        java.util.Optional<org.wirt.hypervisor.DomainStatus> status) {
+      notified.add(user + "/" + vm + " trouble " + event.type() + "/" + event.detail());
+    }
+  };
   private Daemon daemon;
 
   Harness() throws IOException {
@@ -88,7 +103,7 @@ final class Harness implements AutoCloseable {
     Clock clock = Clock.systemUTC();
     daemon = new Daemon(config, new ListedMembers(config.users(),
         name -> byName.get(name).identity()), hypervisor, Inotify.open(),
-        new Recorder(clock, new AuditLog(logDir)), clock);
+        new Recorder(clock, new AuditLog(logDir)), notices, clock);
     daemon.start();
     daemon.sweepNow();
     return daemon;
