@@ -78,7 +78,8 @@ final class Demo {
     out.println("  cat " + alice.resolve("logs/history.log"));
     out.println("  echo 'timeout=5 force' > " + alice.resolve("command/vm/web/.stop.tmp")
         + " && mv " + alice.resolve("command/vm/web/.stop.tmp") + " " + alice.resolve("command/vm/web/stop"));
-    out.println("  touch " + alice.resolve("command/vm/nothere/start") + "   # refused: not alice's VM");
+    out.println("  mkdir " + alice.resolve("command/vm/nothere") + " && touch "
+        + alice.resolve("command/vm/nothere/start") + "   # refused: not alice's VM");
     out.println("  ls " + alice.resolve("rejected"));
     out.println();
     out.println("Press Ctrl-C to stop.");

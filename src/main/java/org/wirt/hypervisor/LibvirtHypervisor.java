@@ -52,6 +52,9 @@ public final class LibvirtHypervisor implements Hypervisor {
     this.connect = connect;
   }
 
+  /** Kept in a field: libvirt holds only a native pointer to the callback. */
+  private static final org.libvirt.jna.Libvirt.VirErrorCallback SILENT = (data, error) -> { };
+
   /**
    * Connects to libvirt at {@code uri} (e.g. {@code qemu:///system}, {@code test:///default}) and
    * starts receiving lifecycle events.
@@ -64,6 +67,9 @@ public final class LibvirtHypervisor implements Hypervisor {
     EventLoop.acquire();
     Connect connect = null;
     try {
+      // libvirt's default handler prints every error to stderr, including expected ones such as
+      // "metadata not found" for domains wirt does not manage; wirt reports errors itself.
+      Connect.setErrorCallback(SILENT);
       connect = new Connect(uri, false);
       LibvirtHypervisor hypervisor = new LibvirtHypervisor(uri, connect);
       connect.addLifecycleListener(hypervisor.libvirtListener);
