@@ -1,0 +1,261 @@
+package org.wirt.e2e;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.wirt.hypervisor.LibvirtHypervisor;
+import org.wirt.hypervisor.Owner;
+import org.wirt.testing.Libvirtd;
+import org.wirt.testing.RealUsers;
+import org.wirt.testing.RealUsers.User;
+import org.wirt.testing.TestGuest;
+
+/**
+ * The real thing: {@code wirtd} as its own root process, reading its group's members from NSS,
+ * driving a real libvirtd with QEMU, and real users in that group writing commands with {@code
+ * runuser}. The guest really powers itself off when it gets the ACPI power button.
+ */
+@Tag("e2e")
+class WirtdEndToEndTest {
+  private static final Duration DEADLINE = Duration.ofSeconds(90);
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private RealUsers users;
+  private LibvirtHypervisor libvirt;
+  private Path dir;
+  private Path config;
+  private Path daemonLog;
+  private Process daemon;
+  private final List<UUID> domains = new ArrayList<>();
+  private User alice;
+  private User bob;
+  private String group;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    libvirt = Libvirtd.connect();
+    users = RealUsers.create();
+    group = users.createGroup();
+    alice = users.createUser(group);
+    bob = users.createUserInPrimaryGroup(group);
+    for (User u : List.of(alice, bob)) {
+      users.run(u, "mkdir", tree(u).toString());
+    }
+    domain(alice, "web");
+    domain(bob, "web");
+    dir = Files.createTempDirectory("wirt-e2e");
+    config = dir.resolve("wirt.json");
+    Files.writeString(config, """
+        {"group": "%s", "libvirtUri": "qemu:///system", "stateDir": "%s", "logDir": "%s",
+         "sweepIntervalSeconds": 2, "membersRefreshSeconds": 1}
+        """.formatted(group, dir.resolve("state"), dir.resolve("log")));
+    daemonLog = dir.resolve("wirtd.out");
+    daemon = program(daemonLog, "wirtd", "--config", config.toString()).start();
+    await("wirtd started", () -> log().contains("wirtd started"));
+    await("alice's skeleton", () -> Files.isDirectory(tree(alice).resolve("command/vm/web")));
+    await("bob's skeleton", () -> Files.isDirectory(tree(bob).resolve("command/vm/web")));
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    try {
+      if (daemon != null && daemon.isAlive()) {
+        daemon.destroy();
+        daemon.waitFor(30, TimeUnit.SECONDS);
+      }
+      for (UUID uuid : domains) {
+        try {
+          libvirt.destroy(uuid);
+        } catch (Exception e) {
+          // already off
+        }
+        libvirt.undefine(uuid);
+      }
+    } finally {
+      libvirt.close();
+      users.close();
+      RealUsers.root("rm", "-rf", dir.toString());
+    }
+  }
+
+  @Test
+  void aUserStartsAndStopsARealGuestWithFiles() throws Exception {
+    String name = alice.name() + "-web";
+    long before = System.nanoTime();
+    users.run(alice, "touch", vmDir(alice, "web").resolve("start.boot").toString());
+    await("status.json says running", () -> "running".equals(state(alice, "web")));
+    double toStatusMs = (System.nanoTime() - before) / 1e6;
+    JsonNode started = history(alice, 1);
+    assertEquals("ok", started.get("result").asText(), started.toString());
+    assertEquals("started " + name, started.get("message").asText());
+    assertEquals("ok", result(alice, "web", "boot").get("result").asText());
+    double toCallMs = sinceWritten(name, "start");
+    System.out.printf("e2e latency: file written -> libvirt call %.1f ms; runuser touch -> "
+        + "status.json running %.1f ms (includes runuser's own start)%n", toCallMs, toStatusMs);
+
+    await("guest listens for the power button",
+        () -> read(TestGuest.serialLog(name)).contains(TestGuest.READY));
+    users.run(alice, "touch", vmDir(alice, "web").resolve("stop").toString());
+    JsonNode stopped = history(alice, 2);
+    assertEquals("ok", stopped.get("result").asText(), stopped.toString());
+    assertTrue(stopped.get("message").asText().startsWith("shut down " + name + " in "),
+        stopped.toString());
+    await("status.json says shutoff", () -> "shutoff".equals(state(alice, "web")));
+    assertEquals("shutdown", JSON.readTree(tree(alice).resolve("info/vm/web/status.json").toFile())
+        .path("reason").asText(), "the guest powered itself off, it was not destroyed");
+
+    Path audit = dir.resolve("log/audit.log");
+    assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(audit)));
+    assertEquals(2, Files.readAllLines(audit).size());
+  }
+
+  @Test
+  void aPrimaryGroupMemberIsServedAndAnAttackIsRefused() throws Exception {
+    users.run(bob, "ln", "-s", "/etc/shadow", vmDir(bob, "web").resolve("start").toString());
+    JsonNode refused = history(bob, 1);
+    assertEquals("rejected", refused.get("result").asText(), refused.toString());
+    assertTrue(refused.get("message").asText().startsWith(
+        "command/vm/web/start: is a symbolic link; wirt accepts only regular files"), refused.toString());
+    users.run(bob, "touch", vmDir(bob, "web").resolve("status").toString());
+    assertEquals("ok", history(bob, 2).get("result").asText());
+    assertEquals("shutoff", state(bob, "web"));
+  }
+
+  @Test
+  void wirtctlAssignsAndUnassignsADomain() throws Exception {
+    UUID spare = libvirt.define(TestGuest.domainXml("wirt-e2e-spare-" + alice.name()));
+    domains.add(spare);
+    String spareName = "wirt-e2e-spare-" + alice.name();
+    assertEquals("assigned " + spareName + " to " + alice.name() + " (uid " + alice.uid()
+        + ") as VM 'db': ~" + alice.name() + "/wirt/command/vm/db/\n",
+        run("wirtctl", "--config", config.toString(), "assign", spareName, alice.name(), "db"));
+    await("db appears in alice's tree", () -> Files.isDirectory(vmDir(alice, "db")));
+    users.run(alice, "touch", vmDir(alice, "db").resolve("status").toString());
+    assertEquals("ok", history(alice, 1).get("result").asText());
+
+    assertEquals("unassigned " + spareName + " from " + alice.name() + " (VM 'db')\n",
+        run("wirtctl", "--config", config.toString(), "unassign", spareName));
+    users.run(alice, "touch", vmDir(alice, "db").resolve("status").toString());
+    JsonNode refused = history(alice, 2);
+    assertEquals("rejected", refused.get("result").asText(), refused.toString());
+    assertTrue(refused.get("message").asText().contains("VM 'db' is not yours"), refused.toString());
+  }
+
+  @Test
+  void aSecondInstanceRefusesAndSigtermStopsCleanly() throws Exception {
+    Path second = dir.resolve("second.out");
+    Process other = program(second, "wirtd", "--config", config.toString()).start();
+    assertTrue(other.waitFor(60, TimeUnit.SECONDS));
+    assertEquals(4, other.exitValue());
+    assertTrue(read(second).contains("wirtd: another wirtd is running (it holds "
+        + dir.resolve("state/wirtd.lock") + ")"), read(second));
+
+    daemon.destroy();
+    assertTrue(daemon.waitFor(30, TimeUnit.SECONDS), "wirtd stops on SIGTERM");
+    assertEquals(143, daemon.exitValue(), "the JVM's exit status for SIGTERM");
+    assertTrue(log().contains("wirtd stopped"), log());
+  }
+
+  private void domain(User owner, String vm) throws Exception {
+    String name = owner.name() + "-" + vm;
+    domains.add(libvirt.define(TestGuest.domainXml(name), new Owner(owner.name(), owner.uid(), vm)).uuid());
+  }
+
+  private static ProcessBuilder program(Path output, String... args) {
+    List<String> command = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"), "org.wirt.Main"));
+    command.addAll(List.of(args));
+    return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile());
+  }
+
+  private String run(String... args) throws Exception {
+    Path out = Files.createTempFile(dir, "run", ".out");
+    Process p = program(out, args).start();
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+    String text = read(out);
+    assertEquals(0, p.exitValue(), text);
+    return text.lines().filter(l -> !l.contains(" INFO ")).map(l -> l + "\n")
+        .reduce("", String::concat);
+  }
+
+  private double sinceWritten(String domain, String verb) {
+    Matcher m = Pattern.compile("verb=" + verb + " tag=\\S+ domain=" + Pattern.quote(domain)
+        + " sinceWrittenMs=([0-9.]+)").matcher(log());
+    assertTrue(m.find(), log());
+    return Double.parseDouble(m.group(1));
+  }
+
+  private static Path tree(User u) {
+    return u.home().resolve("wirt");
+  }
+
+  private static Path vmDir(User u, String vm) {
+    return tree(u).resolve("command/vm").resolve(vm);
+  }
+
+  private String state(User u, String vm) {
+    try {
+      return JSON.readTree(tree(u).resolve("info/vm").resolve(vm).resolve("status.json").toFile())
+          .path("state").asText();
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
+  private JsonNode result(User u, String vm, String tag) throws IOException {
+    return JSON.readTree(tree(u).resolve("info/vm").resolve(vm).resolve("results").resolve(tag + ".json").toFile());
+  }
+
+  private JsonNode history(User u, int n) throws Exception {
+    Path file = tree(u).resolve("logs/history.log");
+    await("history line " + n + " of " + u.name(), () -> read(file).lines().count() >= n);
+    return JSON.readTree(read(file).lines().toList().get(n - 1));
+  }
+
+  private String log() {
+    return read(daemonLog);
+  }
+
+  private static String read(Path file) {
+    try {
+      return Files.exists(file) ? Files.readString(file, UTF_8) : "";
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
+  private void await(String what, BooleanSupplier condition) throws InterruptedException {
+    long deadline = System.nanoTime() + DEADLINE.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("timed out after " + DEADLINE.toSeconds() + " s waiting for " + what
+            + "\n--- wirtd output ---\n" + log());
+      }
+      if (daemon != null && !daemon.isAlive() && !what.startsWith("wirtd")) {
+        throw new AssertionError("wirtd exited with " + daemon.exitValue() + " while waiting for "
+            + what + "\n--- wirtd output ---\n" + log());
+      }
+      Thread.sleep(1);
+    }
+  }
+}
