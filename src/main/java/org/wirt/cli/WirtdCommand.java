@@ -22,6 +22,7 @@ import org.wirt.hypervisor.LibvirtHypervisor;
 import org.wirt.posix.Inotify;
 import org.wirt.posix.Nss;
 import org.wirt.posix.Passwd;
+import org.wirt.queue.Journal;
 import org.wirt.status.AuditLog;
 import org.wirt.status.Recorder;
 import org.wirt.tree.Identity;
@@ -107,8 +108,9 @@ public final class WirtdCommand implements Callable<Integer> {
     }
     Clock clock = Clock.systemUTC();
     CountDownLatch stopped = new CountDownLatch(1);
-    try (AuditLog audit = new AuditLog(cfg.logDir())) {
-      Daemon daemon = new Daemon(cfg, members, hypervisor, Inotify.open(),
+    try (AuditLog audit = new AuditLog(cfg.logDir());
+        Journal journal = Journal.open(cfg.stateDir())) {
+      Daemon daemon = new Daemon(cfg, members, hypervisor, Inotify.open(), journal,
           new Recorder(clock, audit), new LoggingNotifier(), clock);
       Thread hook = new Thread(() -> {
         daemon.close();

@@ -56,6 +56,67 @@ public final class CommandExecutor {
     }
   }
 
+  /**
+   * After a crash, brings the domain to what an interrupted command wanted where repeating it is
+   * safe (the verb is idempotent in effect), and says what was found and done. A reboot or reset
+   * is never repeated: whether it happened cannot be told, and a second one would be visible.
+   */
+  public String reconcile(Command command, ManagedDomain d) throws HypervisorException {
+    DomainState state = hypervisor.status(d.uuid()).state();
+    String found = "found " + d.name() + " " + state.json();
+    switch (command.verb()) {
+      case START:
+        if (state == DomainState.RUNNING || state == DomainState.PAUSED) {
+          return found + ": the start had taken effect";
+        }
+        hypervisor.start(d.uuid());
+        return found + "; started it";
+      case DESTROY:
+        if (isOff(state)) {
+          return found + ": the destroy had taken effect";
+        }
+        hypervisor.destroy(d.uuid());
+        return found + "; powered it off";
+      case STOP:
+        if (isOff(state)) {
+          return found + ": the stop had taken effect";
+        }
+        if (state != DomainState.RUNNING) {
+          return found + "; left it as it is";
+        }
+        hypervisor.shutdown(d.uuid());
+        return found + "; asked it again to shut down (not waiting for it)";
+      case SUSPEND:
+        if (state == DomainState.PAUSED) {
+          return found + ": the suspend had taken effect";
+        }
+        if (state != DomainState.RUNNING) {
+          return found + "; nothing to do";
+        }
+        hypervisor.suspend(d.uuid());
+        return found + "; paused it";
+      case RESUME:
+        if (state == DomainState.RUNNING) {
+          return found + ": the resume had taken effect";
+        }
+        if (state != DomainState.PAUSED) {
+          return found + "; nothing to do";
+        }
+        hypervisor.resume(d.uuid());
+        return found + "; resumed it";
+      case AUTOSTART:
+        boolean enabled = ((Command.Autostart) command).enabled();
+        hypervisor.setAutostart(d.uuid(), enabled);
+        return found + "; set autostart " + (enabled ? "on" : "off") + " again";
+      case REBOOT:
+      case RESET:
+        return found + "; a " + command.verb().fileName()
+            + " may or may not have happened and is not repeated";
+      default:
+        return found + "; nothing to repeat";
+    }
+  }
+
   /** Tells a waiting {@code stop} to look at its domain now (a lifecycle event arrived). */
   public void poke(UUID uuid) {
     Runnable check = stopChecks.get(uuid);

@@ -26,6 +26,7 @@ import org.wirt.hypervisor.HypervisorException;
 import org.wirt.hypervisor.LifecycleEvent;
 import org.wirt.hypervisor.ManagedDomain;
 import org.wirt.posix.Inotify;
+import org.wirt.queue.Journal;
 import org.wirt.queue.Scheduler;
 import org.wirt.queue.VmKey;
 import org.wirt.status.Notifier;
@@ -66,6 +67,7 @@ public final class Daemon implements AutoCloseable {
   private final UserScanner scanner;
   private final VmServer server;
   private final CommandExecutor executor;
+  private final Recovery recovery;
   private final ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(
       named("wirt-sweep"));
   private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
@@ -78,7 +80,7 @@ public final class Daemon implements AutoCloseable {
   private volatile Instant lastSweep = Instant.MIN;
 
   public Daemon(Config config, Members members, Hypervisor hypervisor, Inotify inotify,
-      Recorder recorder, Notifier notifier, Clock clock) {
+      Journal journal, Recorder recorder, Notifier notifier, Clock clock) {
     this.config = Objects.requireNonNull(config, "config");
     this.members = Objects.requireNonNull(members, "members");
     this.hypervisor = Objects.requireNonNull(hypervisor, "hypervisor");
@@ -90,14 +92,20 @@ public final class Daemon implements AutoCloseable {
     Rejector rejector = new Rejector(statuses, clock);
     this.scanner = new UserScanner(owners, watcher, scheduler, statuses, rejector, clock);
     this.executor = new CommandExecutor(hypervisor, timer, clock);
-    this.server = new VmServer(roster, scheduler, owners, executor, statuses, rejector, clock,
-        timer, config.maxCommandBytes(), this::requestRescan);
+    this.server = new VmServer(roster, scheduler, owners, executor, statuses, rejector, journal,
+        clock, timer, config.maxCommandBytes(), this::requestRescan);
+    this.recovery = new Recovery(journal, roster, owners, executor, statuses, recorder, clock);
     this.watcherThread = named("wirt-watch").newThread(watcher);
   }
 
   /** Reads ownership and members, starts every thread and runs the first sweep. */
   public void start() throws HypervisorException {
     owners.refresh();
+    readMembers();
+    int recovered = recovery.run();
+    if (recovered > 0) {
+      log.info("recovered journal entries count={}", recovered);
+    }
     hypervisor.onLifecycle(e -> events.execute(() -> lifecycle(e)));
     watcherThread.start();
     for (int i = 0; i < config.workers(); i++) {

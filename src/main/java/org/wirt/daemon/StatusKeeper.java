@@ -30,9 +30,13 @@ final class StatusKeeper {
     this.notifier = notifier;
   }
 
-  /** Records a command that ran and writes the VM's new state; a failure is notified. */
-  void finished(HomeTree tree, String vm, ManagedDomain domain, Outcome outcome) {
-    recorder.record(tree, outcome);
+  /**
+   * Records a command that ran and writes the VM's new state; a failure is notified. {@code
+   * afterHistory} runs once the history line is written.
+   */
+  void finished(HomeTree tree, String vm, ManagedDomain domain, Outcome outcome,
+      Runnable afterHistory) {
+    recorder.record(tree, outcome, afterHistory);
     Optional<DomainStatus> status = refresh(tree, vm, domain);
     if (outcome.result() != Result.OK) {
       notifier.commandFailed(outcome, status);
@@ -50,6 +54,11 @@ final class StatusKeeper {
         .findFirst()
         .flatMap(d -> refresh(tree, vm, d));
     notifier.commandFailed(outcome, status);
+  }
+
+  /** Writes every record of a command but its history line (the journal says that one exists). */
+  void recordRest(HomeTree tree, Outcome outcome) {
+    recorder.recordRest(tree, outcome);
   }
 
   /** Writes the VM's {@code status.json} if it changed; returns the status, if libvirt gave one. */

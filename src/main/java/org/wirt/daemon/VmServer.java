@@ -29,13 +29,16 @@ import org.wirt.command.CommandParser;
 import org.wirt.command.Refusal;
 import org.wirt.hypervisor.HypervisorException;
 import org.wirt.hypervisor.ManagedDomain;
+import org.wirt.queue.Journal;
 import org.wirt.queue.Scheduler;
 import org.wirt.queue.VmKey;
+import org.wirt.status.Json;
 import org.wirt.status.Outcome;
 import org.wirt.status.Result;
 import org.wirt.tree.Entry;
 import org.wirt.tree.EntryName;
 import org.wirt.tree.EntryType;
+import org.wirt.tree.FileFacts;
 import org.wirt.tree.HomeTree;
 import org.wirt.tree.ReadResult;
 
@@ -61,6 +64,7 @@ final class VmServer {
   private final CommandExecutor executor;
   private final StatusKeeper statuses;
   private final Rejector rejector;
+  private final Journal journal;
   private final Clock clock;
   private final ScheduledExecutorService timer;
   private final int maxCommandBytes;
@@ -75,7 +79,7 @@ final class VmServer {
   }
 
   VmServer(Roster roster, Scheduler scheduler, Owners owners, CommandExecutor executor,
-      StatusKeeper statuses, Rejector rejector, Clock clock, ScheduledExecutorService timer, int maxCommandBytes,
+      StatusKeeper statuses, Rejector rejector, Journal journal, Clock clock, ScheduledExecutorService timer, int maxCommandBytes,
       Consumer<String> rescanUser) {
     this.roster = roster;
     this.scheduler = scheduler;
@@ -83,6 +87,7 @@ final class VmServer {
     this.executor = executor;
     this.statuses = statuses;
     this.rejector = rejector;
+    this.journal = journal;
     this.clock = clock;
     this.timer = timer;
     this.maxCommandBytes = maxCommandBytes;
@@ -207,13 +212,26 @@ final class VmServer {
       log.warn("cannot check user={} entry={}: {}", user, where, e.getMessage());
       return CompletableFuture.completedFuture(null);
     }
+    Journal.Claim claim;
+    try {
+      FileFacts facts = content.facts();
+      claim = journal.claim(user, tree.identity().uid(), vm, domain.name(),
+          domain.uuid().toString(), name.verb().fileName(), name.tag(), entry.name().display(),
+          facts.dev(), facts.ino(), content.bytes(), started.toString());
+    } catch (IOException e) {
+      log.error("cannot write the journal, the command stays queued user={} entry={}: {}", user,
+          where, e.getMessage());
+      return CompletableFuture.completedFuture(null);
+    }
     try {
       if (!tree.removeCommand(vm, entry.name(), content.facts())) {
         log.info("withdrawn before it ran user={} entry={}", user, where);
+        mark(() -> journal.complete(claim.id()));
         return CompletableFuture.completedFuture(null);
       }
     } catch (IOException e) {
-      log.warn("cannot claim user={} entry={}: {}", user, where, e.getMessage());
+      log.warn("cannot remove user={} entry={}: {}", user, where, e.getMessage());
+      mark(() -> journal.complete(claim.id()));
       return CompletableFuture.completedFuture(null);
     }
     log.info("running user={} vm={} verb={} tag={} domain={} sinceWrittenMs={}", user, vm,
@@ -223,9 +241,25 @@ final class VmServer {
       Outcome outcome = error == null
           ? outcome(user, vm, domain.name(), name, Result.OK, message, started)
           : outcome(user, vm, domain.name(), name, Result.FAILED, failure(error), started);
-      statuses.finished(tree, vm, domain, outcome);
+      mark(() -> journal.done(claim.id(), Json.outcome(outcome)));
+      statuses.finished(tree, vm, domain, outcome, () -> mark(() -> journal.logged(claim.id())));
+      mark(() -> journal.complete(claim.id()));
       return null;
     });
+  }
+
+  /** A journal write that failed is logged: the command has run, its outcome is recorded anyway. */
+  private static void mark(JournalWrite write) {
+    try {
+      write.run();
+    } catch (IOException e) {
+      log.error("journal write failed: {}", e.getMessage());
+    }
+  }
+
+  @FunctionalInterface
+  interface JournalWrite {
+    void run() throws IOException;
   }
 
   private Outcome outcome(String user, String vm, String domain, CommandName name, Result result,

@@ -32,6 +32,19 @@ public final class Json {
     return n;
   }
 
+  /** Reads an outcome written by {@link #outcome(Outcome)} (the journal keeps them). */
+  public static Outcome outcome(com.fasterxml.jackson.databind.JsonNode n) {
+    return new Outcome(java.time.Instant.parse(n.path("time").asText()), n.path("user").asText(),
+        n.path("vm").asText(), text(n, "domain"), n.path("verb").asText(), text(n, "tag"),
+        Result.valueOf(n.path("result").asText().toUpperCase(java.util.Locale.ROOT)),
+        n.path("message").asText(), n.path("durationMs").asLong());
+  }
+
+  private static String text(com.fasterxml.jackson.databind.JsonNode n, String key) {
+    com.fasterxml.jackson.databind.JsonNode v = n.get(key);
+    return v == null || v.isNull() ? null : v.asText();
+  }
+
   /** The outcome as a history or audit line, ending in a newline. */
   public static byte[] line(Outcome o) {
     return (compact(outcome(o)) + "\n").getBytes(StandardCharsets.UTF_8);

@@ -36,16 +36,34 @@ public final class Recorder {
 
   /**
    * Records a finished or refused command in all its places. A failure to write into the user's
-   * tree is logged and does not stop the others: the audit log is always written.
+   * tree is logged and does not stop the others.
    */
   public void record(HomeTree tree, Outcome o) {
-    audit.append(o);
-    byte[] line = Json.line(o);
+    record(tree, o, () -> { });
+  }
+
+  /**
+   * Records a command: first its history line, then {@code afterHistory} (the journal notes the
+   * line is written), then the audit record, the VM log line and the tagged result.
+   */
+  public void record(HomeTree tree, Outcome o, Runnable afterHistory) {
     try {
-      tree.appendLine("logs/history.log", line, ROTATE_AT_BYTES, ROTATED_KEPT);
+      tree.appendLine("logs/history.log", Json.line(o), ROTATE_AT_BYTES, ROTATED_KEPT);
     } catch (IOException e) {
       log.warn("history write failed user={} vm={} verb={}: {}", o.user(), o.vm(), o.verb(), e.getMessage());
     }
+    afterHistory.run();
+    recordRest(tree, o);
+  }
+
+  /** Writes only the audit record (the user is no longer served, so their tree is not touched). */
+  public void audit(Outcome o) {
+    audit.append(o);
+  }
+
+  /** Writes every record of a command but its history line. */
+  public void recordRest(HomeTree tree, Outcome o) {
+    audit.append(o);
     if (!Names.isVm(o.vm())) {
       return;
     }

@@ -103,6 +103,7 @@ final class Harness implements AutoCloseable {
     Clock clock = Clock.systemUTC();
     daemon = new Daemon(config, new ListedMembers(config.users(),
         name -> byName.get(name).identity()), hypervisor, Inotify.open(),
+        org.wirt.queue.Journal.open(stateDir),
         new Recorder(clock, new AuditLog(logDir)), notices, clock);
     daemon.start();
     daemon.sweepNow();
