@@ -102,9 +102,7 @@ public final class WirtdCommand implements Callable<Integer> {
       demoSetup.populate(hypervisor);
       members = demoSetup.members();
     } else {
-      members = cfg.explicitUsers()
-          .<Members>map(users -> new ListedMembers(users, name -> identity(nss, name)))
-          .orElseGet(() -> new GroupMembers(nss, cfg.group()));
+      members = members(cfg, nss);
     }
     Clock clock = Clock.systemUTC();
     CountDownLatch stopped = new CountDownLatch(1);
@@ -118,12 +116,31 @@ public final class WirtdCommand implements Callable<Integer> {
       }, "wirt-shutdown");
       Runtime.getRuntime().addShutdownHook(hook);
       daemon.start();
+      if (demoSetup == null) {
+        sun.misc.Signal.handle(new sun.misc.Signal("HUP"), signal -> reload(daemon, nss));
+      }
       if (demoSetup != null) {
         demoSetup.printWelcome(out);
       }
       stopped.await();
     }
     return ExitCode.OK.code();
+  }
+
+  private static Members members(Config cfg, Nss nss) {
+    return cfg.explicitUsers()
+        .<Members>map(users -> new ListedMembers(users, name -> identity(nss, name)))
+        .orElseGet(() -> new GroupMembers(nss, cfg.group()));
+  }
+
+  /** SIGHUP: reads the configuration file again; a bad one is refused and the old one kept. */
+  private void reload(Daemon daemon, Nss nss) {
+    try {
+      Config next = ConfigLoader.load(config);
+      daemon.reload(next, members(next, nss));
+    } catch (ConfigException | RuntimeException e) {
+      log.error("reload refused, keeping the running configuration: {}", e.getMessage());
+    }
   }
 
   static Identity identity(Nss nss, String name) {

@@ -55,8 +55,8 @@ import org.wirt.watch.Watcher;
 public final class Daemon implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Daemon.class);
 
-  private final Config config;
-  private final Members members;
+  private volatile Config config;
+  private volatile Members members;
   private final Hypervisor hypervisor;
   private final Clock clock;
   private final Roster roster;
@@ -130,6 +130,54 @@ public final class Daemon implements AutoCloseable {
       done.get(5, TimeUnit.MINUTES);
     } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
       throw new IllegalStateException("sweep did not finish", e);
+    }
+  }
+
+  /**
+   * Takes a new configuration (SIGHUP, {@code wirtctl reload}): who is served and how often
+   * membership is read take effect at once; keys that shape the running daemon (libvirt URI,
+   * directories, workers, intervals, limits) are logged as needing a restart.
+   */
+  public void reload(Config next, Members nextMembers) {
+    Config old = config;
+    List<String> restart = new ArrayList<>();
+    check(restart, "libvirtUri", old.libvirtUri(), next.libvirtUri());
+    check(restart, "treeDir", old.treeDir(), next.treeDir());
+    check(restart, "stateDir", old.stateDir(), next.stateDir());
+    check(restart, "logDir", old.logDir(), next.logDir());
+    check(restart, "workers", old.workers(), next.workers());
+    check(restart, "sweepIntervalSeconds", old.sweepIntervalSeconds(), next.sweepIntervalSeconds());
+    check(restart, "maxCommandBytes", old.maxCommandBytes(), next.maxCommandBytes());
+    check(restart, "domainNamePattern", old.domainNamePattern(), next.domainNamePattern());
+    config = next;
+    members = nextMembers;
+    if (!restart.isEmpty()) {
+      log.warn("reload: changed keys take effect at the next restart keys={}", restart);
+    }
+    log.info("configuration reloaded group={} users={}", next.group(), next.users().keySet());
+    sweeper.execute(() -> {
+      readMembers();
+      sweep();
+    });
+  }
+
+  private static void check(List<String> restart, String key, Object before, Object after) {
+    if (!before.equals(after)) {
+      restart.add(key);
+    }
+  }
+
+  /** Reads the group's members now (tests; the sweep does it every membersRefreshSeconds). */
+  public void readMembersNow() throws InterruptedException {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    sweeper.execute(() -> {
+      readMembers();
+      done.complete(null);
+    });
+    try {
+      done.get(1, TimeUnit.MINUTES);
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      throw new IllegalStateException("reading members did not finish", e);
     }
   }
 

@@ -93,16 +93,28 @@ final class Harness implements AutoCloseable {
     for (User u : served) {
       homes.put(u.name(), u.home().toString());
     }
-    String usersJson = JSON.writeValueAsString(homes);
-    Config config = ConfigLoader.parse("test", """
-        {"libvirtUri": "test:///default", "stateDir": "%s", "logDir": "%s",
-         "sweepIntervalSeconds": 2, "workers": 2, "maxCommandBytes": 4096, "users": %s}
-        """.formatted(stateDir, logDir, usersJson));
+    Config config = config("\"users\": " + JSON.writeValueAsString(homes));
     Map<String, RealUsers.User> byName = new LinkedHashMap<>();
     served.forEach(u -> byName.put(u.name(), u));
+    return start(config, new ListedMembers(config.users(), name -> byName.get(name).identity()));
+  }
+
+  /** Starts the daemon serving the members of a real Unix group, read from NSS. */
+  Daemon startWithGroup(String group) throws Exception {
+    return start(config("\"group\": \"" + group + "\""),
+        new org.wirt.users.GroupMembers(org.wirt.posix.Nss.system(), group));
+  }
+
+  private Config config(String members) throws Exception {
+    return ConfigLoader.parse("test", """
+        {"libvirtUri": "test:///default", "stateDir": "%s", "logDir": "%s",
+         "sweepIntervalSeconds": 2, "workers": 2, "maxCommandBytes": 4096, %s}
+        """.formatted(stateDir, logDir, members));
+  }
+
+  private Daemon start(Config config, org.wirt.users.Members members) throws Exception {
     Clock clock = Clock.systemUTC();
-    daemon = new Daemon(config, new ListedMembers(config.users(),
-        name -> byName.get(name).identity()), hypervisor, Inotify.open(),
+    daemon = new Daemon(config, members, hypervisor, Inotify.open(),
         org.wirt.queue.Journal.open(stateDir),
         new Recorder(clock, new AuditLog(logDir)), notices, clock);
     daemon.start();

@@ -175,6 +175,25 @@ class WirtdEndToEndTest {
     assertTrue(log().contains("wirtd stopped"), log());
   }
 
+  @Test
+  void sighupReloadsAGoodConfigurationAndRefusesABadOne() throws Exception {
+    String good = Files.readString(config);
+    Files.writeString(config, good.replace("{\"group\"", "{\"bogus\": 1, \"group\""));
+    RealUsers.root("kill", "-HUP", Long.toString(daemon.pid()));
+    await("the bad configuration refused", () -> log().contains(
+        "reload refused, keeping the running configuration: " + config + ": unknown key 'bogus'"));
+    users.run(alice, "touch", vmDir(alice, "web").resolve("status").toString());
+    assertEquals("ok", history(alice, 1).get("result").asText(), "still serving");
+
+    String other = users.createGroup();
+    User carol = users.createUser(other);
+    users.run(carol, "mkdir", tree(carol).toString());
+    Files.writeString(config, good.replace(group, other));
+    RealUsers.root("kill", "-HUP", Long.toString(daemon.pid()));
+    await("carol served after the reload", () -> Files.isDirectory(tree(carol).resolve("command/vm")));
+    await("alice no longer served", () -> log().contains("user=" + alice.name() + " is no longer a member"));
+  }
+
   private void domain(User owner, String vm) throws Exception {
     String name = owner.name() + "-" + vm;
     domains.add(libvirt.define(TestGuest.domainXml(name), new Owner(owner.name(), owner.uid(), vm)).uuid());
