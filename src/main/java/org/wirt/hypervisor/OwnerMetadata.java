@@ -109,10 +109,8 @@ final class OwnerMetadata {
     return (int) uid;
   }
 
-  private static Element parseElement(String xml) {
-    if (xml == null || xml.isBlank()) {
-      throw new IllegalArgumentException("empty metadata");
-    }
+  /** One parser per thread: building a factory costs a service lookup, parsers are not thread-safe. */
+  private static final ThreadLocal<DocumentBuilder> PARSER = ThreadLocal.withInitial(() -> {
     try {
       DocumentBuilderFactory factory = DocumentBuilderFactory.newInstance();
       factory.setNamespaceAware(true);
@@ -123,11 +121,24 @@ final class OwnerMetadata {
       factory.setExpandEntityReferences(false);
       DocumentBuilder builder = factory.newDocumentBuilder();
       builder.setErrorHandler(null);
+      return builder;
+    } catch (ParserConfigurationException e) {
+      throw new IllegalStateException("the JDK's XML parser lacks a required feature", e);
+    }
+  });
+
+  private static Element parseElement(String xml) {
+    if (xml == null || xml.isBlank()) {
+      throw new IllegalArgumentException("empty metadata");
+    }
+    DocumentBuilder builder = PARSER.get();
+    try {
       return builder.parse(new InputSource(new StringReader(xml))).getDocumentElement();
     } catch (SAXException | IOException e) {
       throw new IllegalArgumentException("not well-formed XML: " + e.getMessage(), e);
-    } catch (ParserConfigurationException e) {
-      throw new IllegalStateException("the JDK's XML parser lacks a required feature", e);
+    } finally {
+      builder.reset();
+      builder.setErrorHandler(null);
     }
   }
 
