@@ -88,7 +88,7 @@ public final class Daemon implements AutoCloseable {
     this.roster = new Roster(config.treeDir(), clock);
     this.owners = new Owners(hypervisor, clock);
     this.watcher = new Watcher(inotify, new Signals());
-    this.statuses = new StatusKeeper(hypervisor, owners, recorder, notifier);
+    this.statuses = new StatusKeeper(hypervisor, owners, recorder, notifier, journal);
     Rejector rejector = new Rejector(statuses, clock);
     this.scanner = new UserScanner(owners, watcher, scheduler, statuses, rejector, clock);
     this.executor = new CommandExecutor(hypervisor, timer, clock);
@@ -228,6 +228,7 @@ public final class Daemon implements AutoCloseable {
       for (HomeTree tree : roster.all()) {
         scanner.scan(tree);
       }
+      statuses.retryPending();
       lastSweep = clock.instant();
       log.debug("sweep done users={} ms={}", roster.size(),
           Duration.between(now, lastSweep).toMillis());

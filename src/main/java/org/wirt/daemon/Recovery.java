@@ -73,12 +73,13 @@ final class Recovery {
       log.info("recovering records id={} user={} vm={} verb={}", c.id(), c.user(), c.vm(), c.verb());
       if (tree.isEmpty()) {
         recorder.audit(done);
-      } else if (entry.logged()) {
-        statuses.recordRest(tree.get(), done);
+        journal.complete(c.id());
       } else {
-        recorder.record(tree.get(), done, () -> { });
+        // The audit record may have been written before the crash; the user's records are
+        // written from where the journal says they stopped.
+        statuses.recorded(c.id(), tree.get(), done,
+            new org.wirt.status.Recorder.Written(entry.logged(), false, false));
       }
-      journal.complete(c.id());
       return;
     }
     if (tree.isPresent()) {
@@ -104,22 +105,12 @@ final class Recovery {
         Result.INTERRUPTED, message, 0);
     log.info("recovered interrupted id={} user={} vm={} verb={} message=\"{}\"", c.id(), c.user(),
         c.vm(), c.verb(), message);
-    journal.done(c.id(), Json.outcome(outcome));
-    if (tree.isPresent() && domain.isPresent()) {
-      statuses.finished(tree.get(), c.vm(), domain.get(), outcome, () -> logged(c.id()));
-    } else if (tree.isPresent()) {
-      recorder.record(tree.get(), outcome, () -> logged(c.id()));
+    if (tree.isPresent()) {
+      statuses.finished(c.id(), tree.get(), c.vm(), domain.orElse(null), outcome);
     } else {
+      journal.done(c.id(), Json.outcome(outcome));
       recorder.audit(outcome);
-    }
-    journal.complete(c.id());
-  }
-
-  private void logged(long id) {
-    try {
-      journal.logged(id);
-    } catch (IOException e) {
-      log.error("journal write failed: {}", e.getMessage());
+      journal.complete(c.id());
     }
   }
 }

@@ -1,6 +1,10 @@
 package org.wirt.daemon;
 
+import java.io.IOException;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.wirt.hypervisor.DomainStatus;
@@ -8,13 +12,20 @@ import org.wirt.hypervisor.Hypervisor;
 import org.wirt.hypervisor.HypervisorException;
 import org.wirt.hypervisor.LifecycleEvent;
 import org.wirt.hypervisor.ManagedDomain;
+import org.wirt.queue.Journal;
+import org.wirt.status.Json;
 import org.wirt.status.Notifier;
 import org.wirt.status.Result;
 import org.wirt.status.Outcome;
 import org.wirt.status.Recorder;
 import org.wirt.tree.HomeTree;
 
-/** Keeps each owned VM's {@code status.json} current and records outcomes (SPEC 6). */
+/**
+ * Keeps each owned VM's {@code status.json} current and records outcomes (SPEC 6), closing each
+ * command's journal entry once all its records are written. Records a full or read-only home kept
+ * from being written wait here and are tried again at every sweep, so none is lost or written
+ * twice.
+ */
 final class StatusKeeper {
   private static final Logger log = LoggerFactory.getLogger(StatusKeeper.class);
 
@@ -22,25 +33,44 @@ final class StatusKeeper {
   private final Owners owners;
   private final Recorder recorder;
   private final Notifier notifier;
+  private final Journal journal;
+  private final Map<Long, Pending> pending = new ConcurrentHashMap<>();
+  private final AtomicLong unjournaled = new AtomicLong(-1);
 
-  StatusKeeper(Hypervisor hypervisor, Owners owners, Recorder recorder, Notifier notifier) {
+  /** A command whose records are not all written yet; a negative id has no journal entry. */
+  private record Pending(long id, HomeTree tree, Outcome outcome, Recorder.Written written) {}
+
+  StatusKeeper(Hypervisor hypervisor, Owners owners, Recorder recorder, Notifier notifier,
+      Journal journal) {
     this.hypervisor = hypervisor;
     this.owners = owners;
     this.recorder = recorder;
     this.notifier = notifier;
+    this.journal = journal;
   }
 
   /**
-   * Records a command that ran and writes the VM's new state; a failure is notified. {@code
-   * afterHistory} runs once the history line is written.
+   * A claimed command has run: journals its outcome, records it, writes the VM's new state and
+   * notifies a failure. {@code domain} is null when the VM is no longer the user's.
    */
-  void finished(HomeTree tree, String vm, ManagedDomain domain, Outcome outcome,
-      Runnable afterHistory) {
-    recorder.record(tree, outcome, afterHistory);
-    Optional<DomainStatus> status = refresh(tree, vm, domain);
+  void finished(long id, HomeTree tree, String vm, ManagedDomain domain, Outcome outcome) {
+    mark(() -> journal.done(id, Json.outcome(outcome)));
+    recorded(id, tree, outcome, Recorder.Written.NONE);
+    Optional<DomainStatus> status = domain == null ? Optional.empty() : refresh(tree, vm, domain);
     if (outcome.result() != Result.OK) {
       notifier.commandFailed(outcome, status);
     }
+  }
+
+  /**
+   * Writes the records of a journaled outcome that {@code done} says are missing (after a crash),
+   * and closes its journal entry once they are all written.
+   */
+  void recorded(long id, HomeTree tree, Outcome outcome, Recorder.Written done) {
+    Recorder.Written written = done == Recorder.Written.NONE
+        ? recorder.record(tree, outcome, () -> mark(() -> journal.logged(id)))
+        : recorder.retry(tree, outcome, done, () -> mark(() -> journal.logged(id)));
+    settle(new Pending(id, tree, outcome, written));
   }
 
   /**
@@ -48,7 +78,7 @@ final class StatusKeeper {
    * command.
    */
   void rejected(HomeTree tree, String vm, Outcome outcome) {
-    recorder.record(tree, outcome);
+    settle(new Pending(unjournaled.getAndDecrement(), tree, outcome, recorder.record(tree, outcome)));
     Optional<DomainStatus> status = owners.ownedBy(tree.identity()).stream()
         .filter(d -> d.owner().vm().equals(vm))
         .findFirst()
@@ -56,9 +86,49 @@ final class StatusKeeper {
     notifier.commandFailed(outcome, status);
   }
 
-  /** Writes every record of a command but its history line (the journal says that one exists). */
-  void recordRest(HomeTree tree, Outcome outcome) {
-    recorder.recordRest(tree, outcome);
+  /** Tries again to write what a full or read-only home kept from being written. */
+  void retryPending() {
+    for (Pending p : pending.values()) {
+      Recorder.Written written = recorder.retry(p.tree(), p.outcome(), p.written(),
+          () -> mark(() -> journal.logged(p.id())));
+      settle(new Pending(p.id(), p.tree(), p.outcome(), written));
+    }
+  }
+
+  /** Returns how many commands still wait for some of their records. */
+  int pendingCount() {
+    return pending.size();
+  }
+
+  private void settle(Pending p) {
+    if (!p.written().all()) {
+      if (pending.put(p.id(), p) == null) {
+        log.warn("records incomplete, retrying at every sweep user={} vm={} verb={} written={}",
+            p.outcome().user(), p.outcome().vm(), p.outcome().verb(), p.written());
+      }
+      return;
+    }
+    if (pending.remove(p.id()) != null) {
+      log.info("records completed user={} vm={} verb={}", p.outcome().user(), p.outcome().vm(),
+          p.outcome().verb());
+    }
+    if (p.id() >= 0) {
+      mark(() -> journal.complete(p.id()));
+    }
+  }
+
+  /** A journal write that failed is logged: the command has run, its outcome is recorded anyway. */
+  private static void mark(JournalWrite write) {
+    try {
+      write.run();
+    } catch (IOException e) {
+      log.error("journal write failed: {}", e.getMessage());
+    }
+  }
+
+  @FunctionalInterface
+  private interface JournalWrite {
+    void run() throws IOException;
   }
 
   /** Writes the VM's {@code status.json} if it changed; returns the status, if libvirt gave one. */

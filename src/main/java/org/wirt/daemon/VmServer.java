@@ -32,7 +32,6 @@ import org.wirt.hypervisor.ManagedDomain;
 import org.wirt.queue.Journal;
 import org.wirt.queue.Scheduler;
 import org.wirt.queue.VmKey;
-import org.wirt.status.Json;
 import org.wirt.status.Outcome;
 import org.wirt.status.Result;
 import org.wirt.tree.Entry;
@@ -241,14 +240,12 @@ final class VmServer {
       Outcome outcome = error == null
           ? outcome(user, vm, domain.name(), name, Result.OK, message, started)
           : outcome(user, vm, domain.name(), name, Result.FAILED, failure(error), started);
-      mark(() -> journal.done(claim.id(), Json.outcome(outcome)));
-      statuses.finished(tree, vm, domain, outcome, () -> mark(() -> journal.logged(claim.id())));
-      mark(() -> journal.complete(claim.id()));
+      statuses.finished(claim.id(), tree, vm, domain, outcome);
       return null;
     });
   }
 
-  /** A journal write that failed is logged: the command has run, its outcome is recorded anyway. */
+  /** A journal write that failed is logged: the worst it can cause is a repeated reconcile. */
   private static void mark(JournalWrite write) {
     try {
       write.run();

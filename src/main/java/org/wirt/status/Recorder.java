@@ -34,26 +34,58 @@ public final class Recorder {
     this.audit = Objects.requireNonNull(audit, "audit");
   }
 
+  /** Which of a command's records in the user's tree are written. */
+  public record Written(boolean history, boolean vmLog, boolean result) {
+    public static final Written NONE = new Written(false, false, false);
+
+    public boolean all() {
+      return history && vmLog && result;
+    }
+  }
+
   /**
    * Records a finished or refused command in all its places. A failure to write into the user's
-   * tree is logged and does not stop the others.
+   * tree (a full or read-only home) is logged and does not stop the others; what was not written
+   * is reported, so that it can be tried again with {@link #retry}.
    */
-  public void record(HomeTree tree, Outcome o) {
-    record(tree, o, () -> { });
+  public Written record(HomeTree tree, Outcome o) {
+    return record(tree, o, () -> { });
   }
 
   /**
    * Records a command: first its history line, then {@code afterHistory} (the journal notes the
    * line is written), then the audit record, the VM log line and the tagged result.
    */
-  public void record(HomeTree tree, Outcome o, Runnable afterHistory) {
-    try {
-      tree.appendLine("logs/history.log", Json.line(o), ROTATE_AT_BYTES, ROTATED_KEPT);
-    } catch (IOException e) {
-      log.warn("history write failed user={} vm={} verb={}: {}", o.user(), o.vm(), o.verb(), e.getMessage());
+  public Written record(HomeTree tree, Outcome o, Runnable afterHistory) {
+    audit.append(o);
+    return retry(tree, o, Written.NONE, afterHistory);
+  }
+
+  /**
+   * Writes the records of {@code o} that {@code done} says are missing, never one twice (a failed
+   * append leaves no partial line behind). The audit record is not written again.
+   */
+  public Written retry(HomeTree tree, Outcome o, Written done, Runnable afterHistory) {
+    boolean history = done.history();
+    if (!history) {
+      try {
+        tree.appendLine("logs/history.log", Json.line(o), ROTATE_AT_BYTES, ROTATED_KEPT);
+        history = true;
+        afterHistory.run();
+      } catch (IOException e) {
+        log.warn("history write failed user={} vm={} verb={}: {}", o.user(), o.vm(), o.verb(),
+            e.getMessage());
+      }
     }
-    afterHistory.run();
-    recordRest(tree, o);
+    if (!Names.isVm(o.vm())) {
+      return new Written(history, true, true);
+    }
+    lastCommand.put(key(o.user(), o.vm()), o);
+    boolean vmLog = done.vmLog() || vmLog(tree, o.vm(), o.verb()
+        + (o.tag() == null ? "" : "." + o.tag()) + " " + o.result().json() + " ("
+        + o.durationMs() + " ms): " + o.message());
+    boolean result = done.result() || o.tag() == null || writeResult(tree, o);
+    return new Written(history, vmLog, result);
   }
 
   /** Writes only the audit record (the user is no longer served, so their tree is not touched). */
@@ -61,34 +93,29 @@ public final class Recorder {
     audit.append(o);
   }
 
-  /** Writes every record of a command but its history line. */
-  public void recordRest(HomeTree tree, Outcome o) {
-    audit.append(o);
-    if (!Names.isVm(o.vm())) {
-      return;
-    }
-    lastCommand.put(key(o.user(), o.vm()), o);
-    vmLog(tree, o.vm(), o.verb() + (o.tag() == null ? "" : "." + o.tag()) + " " + o.result().json()
-        + " (" + o.durationMs() + " ms): " + o.message());
-    if (o.tag() != null) {
-      String dir = "info/vm/" + o.vm() + "/results";
-      try {
-        tree.writeFile(dir + "/" + o.tag() + ".json", Json.pretty(Json.outcome(o)));
-        tree.pruneOldest(dir, ".json", RESULTS_KEPT);
-      } catch (IOException e) {
-        log.warn("result write failed user={} vm={} tag={}: {}", o.user(), o.vm(), o.tag(), e.getMessage());
-      }
+  private boolean writeResult(HomeTree tree, Outcome o) {
+    String dir = "info/vm/" + o.vm() + "/results";
+    try {
+      tree.writeFile(dir + "/" + o.tag() + ".json", Json.pretty(Json.outcome(o)));
+      tree.pruneOldest(dir, ".json", RESULTS_KEPT);
+      return true;
+    } catch (IOException e) {
+      log.warn("result write failed user={} vm={} tag={}: {}", o.user(), o.vm(), o.tag(),
+          e.getMessage());
+      return false;
     }
   }
 
-  /** Appends a human-readable line to {@code logs/vm/<vm>.log}. */
-  public void vmLog(HomeTree tree, String vm, String text) {
+  /** Appends a human-readable line to {@code logs/vm/<vm>.log}; returns whether it was written. */
+  public boolean vmLog(HomeTree tree, String vm, String text) {
     String line = clock.instant() + " " + text.replace('\n', ' ') + "\n";
     try {
       tree.appendLine("logs/vm/" + vm + ".log", line.getBytes(StandardCharsets.UTF_8),
           ROTATE_AT_BYTES, ROTATED_KEPT);
+      return true;
     } catch (IOException e) {
       log.warn("vm log write failed user={} vm={}: {}", tree.identity().user(), vm, e.getMessage());
+      return false;
     }
   }
 
