@@ -19,6 +19,7 @@ import org.wirt.daemon.Daemon;
 import org.wirt.hypervisor.Hypervisor;
 import org.wirt.hypervisor.HypervisorException;
 import org.wirt.hypervisor.LibvirtHypervisor;
+import org.wirt.hypervisor.ReconnectingHypervisor;
 import org.wirt.posix.Inotify;
 import org.wirt.posix.Nss;
 import org.wirt.posix.Passwd;
@@ -90,9 +91,10 @@ public final class WirtdCommand implements Callable<Integer> {
   }
 
   private int serve(Config cfg, Nss nss, Demo demoSetup) throws Exception {
-    Hypervisor hypervisor;
+    ReconnectingHypervisor hypervisor;
     try {
-      hypervisor = LibvirtHypervisor.open(cfg.libvirtUri());
+      hypervisor = ReconnectingHypervisor.open(cfg.libvirtUri(),
+          () -> LibvirtHypervisor.open(cfg.libvirtUri()));
     } catch (HypervisorException e) {
       err.println("wirtd: cannot connect to libvirt at " + cfg.libvirtUri() + ": " + e.getMessage());
       return ExitCode.UNAVAILABLE.code();
@@ -115,6 +117,7 @@ public final class WirtdCommand implements Callable<Integer> {
         stopped.countDown();
       }, "wirt-shutdown");
       Runtime.getRuntime().addShutdownHook(hook);
+      hypervisor.onConnectivity(daemon::libvirtConnectivity);
       daemon.start();
       if (demoSetup == null) {
         sun.misc.Signal.handle(new sun.misc.Signal("HUP"), signal -> reload(daemon, nss));

@@ -181,6 +181,25 @@ public final class Daemon implements AutoCloseable {
     }
   }
 
+  /**
+   * libvirt was lost or is back ({@code ReconnectingHypervisor}). While it is away, commands stay
+   * where they are (checking them needs libvirt) and {@code status.json} says so; once it is back,
+   * a sweep refreshes ownership and every status and picks the waiting commands up.
+   */
+  public void libvirtConnectivity(boolean up) {
+    sweeper.execute(() -> {
+      if (up) {
+        sweep();
+        return;
+      }
+      for (HomeTree tree : roster.all()) {
+        for (ManagedDomain d : owners.ownedBy(tree.identity())) {
+          statuses.unreachable(tree, d.owner().vm());
+        }
+      }
+    });
+  }
+
   /** Returns how many users are served. */
   public int userCount() {
     return roster.size();

@@ -86,6 +86,11 @@ final class StatusKeeper {
     notifier.commandFailed(outcome, status);
   }
 
+  /** Writes that libvirt is unreachable into the VM's {@code status.json}. */
+  void unreachable(HomeTree tree, String vm) {
+    recorder.unreachable(tree, vm);
+  }
+
   /** Tries again to write what a full or read-only home kept from being written. */
   void retryPending() {
     for (Pending p : pending.values()) {

@@ -65,6 +65,13 @@ public interface Hypervisor extends AutoCloseable {
    */
   void onLifecycle(Consumer<LifecycleEvent> listener) throws HypervisorException;
 
+  /**
+   * Returns false once the connection is known to be lost (a cheap local check, no round trip).
+   */
+  default boolean isAlive() {
+    return true;
+  }
+
   @Override
   void close();
 }

@@ -306,6 +306,7 @@ public final class LibvirtHypervisor implements Hypervisor {
   }
 
   /** Returns true while the connection to libvirt works. */
+  @Override
   public boolean isAlive() {
     try {
       return !closed.get() && connect.isAlive();

@@ -28,6 +28,7 @@ public final class Recorder {
   private final AuditLog audit;
   private final Map<String, String> lastStatus = new ConcurrentHashMap<>();
   private final Map<String, Outcome> lastCommand = new ConcurrentHashMap<>();
+  private final Map<String, DomainStatus> lastKnown = new ConcurrentHashMap<>();
 
   public Recorder(Clock clock, AuditLog audit) {
     this.clock = Objects.requireNonNull(clock, "clock");
@@ -127,6 +128,7 @@ public final class Recorder {
    */
   public boolean status(HomeTree tree, String vm, DomainStatus status, String libvirt) {
     String key = key(tree.identity().user(), vm);
+    lastKnown.put(key, status);
     ObjectNode doc = Json.status(vm, status, lastCommand.get(key), libvirt);
     String fingerprint = Json.compact(doc);
     if (fingerprint.equals(lastStatus.get(key))) {
@@ -140,6 +142,17 @@ public final class Recorder {
     } catch (IOException e) {
       log.warn("status write failed user={} vm={}: {}", tree.identity().user(), vm, e.getMessage());
       return false;
+    }
+  }
+
+  /**
+   * Says in the VM's {@code status.json} that libvirt cannot be reached, keeping the last state
+   * seen; does nothing for a VM whose state was never seen.
+   */
+  public void unreachable(HomeTree tree, String vm) {
+    DomainStatus last = lastKnown.get(key(tree.identity().user(), vm));
+    if (last != null) {
+      status(tree, vm, last, "unreachable");
     }
   }
 

@@ -194,6 +194,46 @@ class WirtdEndToEndTest {
     await("alice no longer served", () -> log().contains("user=" + alice.name() + " is no longer a member"));
   }
 
+  @Test
+  void commandsWaitWhileLibvirtdRestartsAndRunAfterwards() throws Exception {
+    users.run(alice, "touch", vmDir(alice, "web").resolve("start").toString());
+    await("running", () -> "running".equals(state(alice, "web")));
+    RealUsers.root("pkill", "-TERM", "-x", "libvirtd");
+    try {
+      await("status.json says libvirt is unreachable", () -> "unreachable".equals(
+          statusField(alice, "web", "libvirt")));
+      Path waiting = vmDir(alice, "web").resolve("status.during");
+      users.run(alice, "touch", waiting.toString());
+      await("wirtd tried and left it queued", () -> log().contains(
+          "cannot check user=" + alice.name() + " entry=command/vm/web/status.during"));
+      assertTrue(Files.exists(waiting), "the command waits, it is not failed");
+      assertEquals(1, read(tree(alice).resolve("logs/history.log")).lines().count());
+    } finally {
+      RealUsers.root("libvirtd", "-d");
+    }
+    JsonNode ran = history(alice, 2);
+    assertEquals("ok", ran.get("result").asText(), ran.toString());
+    assertEquals("during", ran.get("tag").asText());
+    assertTrue(log().contains("libvirt reconnected uri=qemu:///system"), log());
+    await("status.json says connected", () -> "connected".equals(statusField(alice, "web", "libvirt")));
+    assertEquals("running", state(alice, "web"), "the guest outlived libvirtd's restart");
+
+    libvirt.close();
+    libvirt = Libvirtd.connect();
+    libvirt.destroy(domains.get(0));
+    await("a lifecycle event after the reconnect reaches status.json",
+        () -> "shutoff".equals(state(alice, "web")));
+  }
+
+  private String statusField(User u, String vm, String field) {
+    try {
+      return JSON.readTree(tree(u).resolve("info/vm").resolve(vm).resolve("status.json").toFile())
+          .path(field).asText();
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
   private void domain(User owner, String vm) throws Exception {
     String name = owner.name() + "-" + vm;
     domains.add(libvirt.define(TestGuest.domainXml(name), new Owner(owner.name(), owner.uid(), vm)).uuid());
