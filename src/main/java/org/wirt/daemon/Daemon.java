@@ -75,6 +75,8 @@ public final class Daemon implements AutoCloseable {
   private final ExecutorService events = Executors.newSingleThreadExecutor(named("wirt-events"));
   private final List<Thread> workers = new ArrayList<>();
   private final Set<String> rescans = ConcurrentHashMap.newKeySet();
+  private final java.util.concurrent.atomic.AtomicBoolean overflowSweep =
+      new java.util.concurrent.atomic.AtomicBoolean();
   private final Thread watcherThread;
   private volatile Instant membersRead = Instant.MIN;
   private volatile Instant lastSweep = Instant.MIN;
@@ -339,7 +341,13 @@ public final class Daemon implements AutoCloseable {
 
     @Override
     public void overflow() {
-      sweeper.execute(Daemon.this::sweep);
+      // Many overflows in a row need one sweep, not one each.
+      if (overflowSweep.compareAndSet(false, true)) {
+        sweeper.execute(() -> {
+          overflowSweep.set(false);
+          sweep();
+        });
+      }
     }
   }
 

@@ -44,6 +44,7 @@ public final class Watcher implements Runnable, AutoCloseable {
   private final Map<String, Integer> userWatches = new ConcurrentHashMap<>();
   private final Set<String> sweepOnly = ConcurrentHashMap.newKeySet();
   private volatile boolean running = true;
+  private long overflows;
 
   /** What a watch descriptor watches: a user's {@code command/vm}, or one VM's directory. */
   private record Target(String user, String vm) {}
@@ -136,7 +137,12 @@ public final class Watcher implements Runnable, AutoCloseable {
   private void dispatch(InotifyEvent event) {
     int mask = event.mask();
     if ((mask & Inotify.IN_Q_OVERFLOW) != 0) {
-      log.warn("inotify queue overflowed; sweeping all users now");
+      // Logged once: under a flood it can happen again and again, and each is handled alike.
+      if (overflows++ == 0) {
+        log.warn("inotify queue overflowed; sweeping all users now (further overflows are logged at debug)");
+      } else {
+        log.debug("inotify queue overflowed again count={}", overflows);
+      }
       listener.overflow();
       return;
     }

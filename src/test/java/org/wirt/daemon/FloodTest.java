@@ -1,0 +1,67 @@
+package org.wirt.daemon;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.wirt.testing.RealUsers;
+import org.wirt.testing.RealUsers.User;
+
+/** One user's flood neither starves another user nor loses commands when events overflow. */
+@Tag("root")
+class FloodTest {
+  private static final Path MAX_QUEUED = Path.of("/proc/sys/fs/inotify/max_queued_events");
+
+  @Test
+  void aHundredThousandQueuedCommandsDoNotDelayAnotherUser() throws Exception {
+    try (Harness h = new Harness()) {
+      User mallory = h.user();
+      User bob = h.user();
+      h.domain(mallory.name() + "-web", mallory, "web");
+      h.domain(bob.name() + "-web", bob, "web");
+      h.start();
+      Path vms = h.tree(mallory).resolve("command/vm");
+      h.users.sh(mallory, "cd '" + vms + "' && mkdir .flood && cd .flood"
+          + " && seq -f 'status.f%06g' 1 100000 | xargs touch && cd .. && rmdir web"
+          + " && mv -T .flood web");
+      h.awaitHistory(mallory, 1);
+      h.touch(bob, "web", "start");
+      assertEquals("ok", h.awaitHistory(bob, 1).get("result").asText());
+      long left = count(vms.resolve("web"));
+      assertTrue(left > 90_000, "bob was served while mallory still had " + left + " queued");
+      assertTrue(h.history(mallory).stream().allMatch(l -> l.get("result").asText().equals("ok")));
+    }
+  }
+
+  @Test
+  void anOverflowingEventQueueLosesNothing() throws Exception {
+    String before = RealUsers.readSysctl(MAX_QUEUED);
+    try (Harness h = new Harness()) {
+      User alice = h.user();
+      h.domain(alice.name() + "-web", alice, "web");
+      RealUsers.writeSysctl(MAX_QUEUED, "16");
+      try {
+        h.start();
+      } finally {
+        RealUsers.writeSysctl(MAX_QUEUED, before);
+      }
+      Path dir = h.tree(alice).resolve("command/vm/web");
+      h.users.sh(alice, "cd '" + dir + "' && seq -f 'status.o%04g' 1 300 | xargs touch");
+      h.awaitHistory(alice, 300);
+      assertEquals(0, count(dir));
+      assertEquals(300, h.history(alice).stream().map(l -> l.get("tag").asText()).distinct().count());
+    } finally {
+      RealUsers.writeSysctl(MAX_QUEUED, before);
+    }
+  }
+
+  private static long count(Path dir) throws Exception {
+    try (Stream<Path> files = Files.list(dir)) {
+      return files.count();
+    }
+  }
+}
