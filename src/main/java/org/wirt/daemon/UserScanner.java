@@ -69,7 +69,7 @@ final class UserScanner {
       for (String vm : vms) {
         // Events can be lost and a new VM directory may arrive full, so every scan looks.
         try {
-          if (!tree.listCommands(vm).isEmpty()) {
+          if (tree.hasCommands(vm)) {
             scheduler.signal(new VmKey(user, vm));
           }
         } catch (IOException e) {

@@ -143,17 +143,14 @@ final class VmServer {
   }
 
   private void relist(HomeTree tree, String vm, Backlog backlog) throws IOException {
-    List<Entry> entries = tree.listCommands(vm);
     long now = nanos(clock.instant());
-    Entry[] sorted = entries.toArray(new Entry[0]);
     // Oldest first by modification time; a time in the future counts as now; ties by name.
-    Arrays.sort(sorted, Comparator.<Entry>comparingLong(e -> Math.min(e.mtimeNanos(), now))
-        .thenComparing((a, b) -> Arrays.compareUnsigned(a.name().raw(), b.name().raw())));
+    Comparator<Entry> order = Comparator.<Entry>comparingLong(e -> Math.min(e.mtimeNanos(), now))
+        .thenComparing((a, b) -> Arrays.compareUnsigned(a.name().raw(), b.name().raw()));
+    HomeTree.Listing listing = tree.oldestCommands(vm, BACKLOG, order);
     backlog.pending.clear();
-    for (int i = 0; i < Math.min(sorted.length, BACKLOG); i++) {
-      backlog.pending.add(sorted[i]);
-    }
-    backlog.truncated = sorted.length > BACKLOG;
+    backlog.pending.addAll(listing.oldest());
+    backlog.truncated = listing.total() > BACKLOG;
   }
 
   /** Takes the first entry that may be served now, or null; defers files still being written. */

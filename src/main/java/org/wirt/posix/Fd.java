@@ -164,10 +164,28 @@ public final class Fd implements AutoCloseable {
 
   /** The names in this directory, except {@code .} and {@code ..}, as raw bytes. */
   public List<byte[]> list() throws IOException {
+    List<byte[]> names = new ArrayList<>();
+    forEachName(name -> {
+      names.add(name);
+      return true;
+    });
+    return names;
+  }
+
+  /** Receives the names of a directory one at a time; returns false to stop early. */
+  @FunctionalInterface
+  public interface NameVisitor {
+    boolean visit(byte[] name) throws IOException;
+  }
+
+  /**
+   * Streams this directory's names (without "." and "..") to {@code visitor}, so that a directory
+   * of any size is read in constant memory.
+   */
+  public void forEachName(NameVisitor visitor) throws IOException {
     if (Libc.lseek(fd(), 0, 0) < 0) {
       throw Errno.fail("lseek", what);
     }
-    List<byte[]> names = new ArrayList<>();
     byte[] buf = new byte[32768];
     while (true) {
       long n = Libc.getdents64(fd(), buf, buf.length);
@@ -175,7 +193,7 @@ public final class Fd implements AutoCloseable {
         throw Errno.fail("getdents64", what);
       }
       if (n == 0) {
-        return names;
+        return;
       }
       ByteBuffer b = ByteBuffer.wrap(buf, 0, (int) n).order(ByteOrder.nativeOrder());
       int pos = 0;
@@ -187,8 +205,8 @@ public final class Fd implements AutoCloseable {
           end++;
         }
         byte[] name = Arrays.copyOfRange(buf, start, end);
-        if (!isDotOrDotDot(name)) {
-          names.add(name);
+        if (!isDotOrDotDot(name) && !visitor.visit(name)) {
+          return;
         }
         pos += reclen;
       }

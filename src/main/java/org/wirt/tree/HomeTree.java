@@ -23,6 +23,7 @@ import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
+import java.util.PriorityQueue;
 import java.util.function.Predicate;
 import java.util.zip.GZIPOutputStream;
 import org.slf4j.Logger;
@@ -125,6 +126,57 @@ public final class HomeTree {
    *
    * @throws IOException if {@code command/vm/<vm>} is a link or not a directory (it is not followed)
    */
+  /**
+   * Returns the {@code limit} first entries of {@code command/vm/<vm>/} by {@code order} (writes in
+   * progress left out), and how many entries there are in all. Memory stays bounded by {@code
+   * limit} however many entries a user puts there.
+   */
+  public Listing oldestCommands(String vm, int limit, Comparator<Entry> order) throws IOException {
+    Names.component(vm, "VM name");
+    return run(root -> {
+      try (Fd dir = TreeIo.walk(root, List.of("command", "vm", vm), rootWhere, false)) {
+        PriorityQueue<Entry> kept = new PriorityQueue<>(order.reversed());
+        int[] total = {0};
+        dir.forEachName(raw -> {
+          EntryName name = new EntryName(raw);
+          if (Names.ignored(name)) {
+            return true;
+          }
+          Stat st = TreeIo.statOrNull(dir, raw, dir.what() + "/" + name.display());
+          if (st != null) {
+            total[0]++;
+            kept.add(new Entry(name, TreeIo.entryType(st), st.mtimeNanos(), st.size()));
+            if (kept.size() > limit) {
+              kept.poll();
+            }
+          }
+          return true;
+        });
+        List<Entry> oldest = new ArrayList<>(kept);
+        oldest.sort(order);
+        return new Listing(oldest, total[0]);
+      }
+    });
+  }
+
+  /** What {@link #oldestCommands} found: the first entries, and the number of all of them. */
+  public record Listing(List<Entry> oldest, int total) {}
+
+  /** Returns whether {@code command/vm/<vm>/} holds anything but writes in progress. */
+  public boolean hasCommands(String vm) throws IOException {
+    Names.component(vm, "VM name");
+    return run(root -> {
+      try (Fd dir = TreeIo.walk(root, List.of("command", "vm", vm), rootWhere, false)) {
+        boolean[] found = {false};
+        dir.forEachName(raw -> {
+          found[0] = !Names.ignored(new EntryName(raw));
+          return !found[0];
+        });
+        return found[0];
+      }
+    });
+  }
+
   public List<Entry> listCommands(String vm) throws IOException {
     Names.component(vm, "VM name");
     return run(root -> {

@@ -64,6 +64,25 @@ class HomeTreeTest extends RealTreeFixture {
   }
 
   @Test
+  void keepsOnlyTheOldestCommandsAndCountsAll() throws Exception {
+    asAlice("cd command/vm/web; for i in $(seq 1 50); do touch -d @$((2000 - i)) status.$i; done;"
+        + " touch .start.tmp x~");
+    HomeTree.Listing listing = tree.oldestCommands("web", 3,
+        java.util.Comparator.comparingLong(Entry::mtimeNanos));
+    assertEquals(50, listing.total());
+    assertEquals(List.of("status.50", "status.49", "status.48"),
+        listing.oldest().stream().map(e -> e.name().display()).toList());
+  }
+
+  @Test
+  void hasCommandsIgnoresWritesInProgress() throws Exception {
+    asAlice("cd command/vm/web; touch .start.tmp x~ y.swp");
+    assertFalse(tree.hasCommands("web"));
+    asAlice("touch command/vm/web/start");
+    assertTrue(tree.hasCommands("web"));
+  }
+
+  @Test
   void listsCommandsOldestFirstWithoutWritesInProgress() throws Exception {
     asAlice("cd command/vm/web; touch -d @1000 stop; touch -d @500 start; touch -d @500 reboot;"
         + " touch .start.tmp x~ y.tmp z.swp; mkdir sub");
