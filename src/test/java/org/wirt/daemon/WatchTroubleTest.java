@@ -51,4 +51,31 @@ class WatchTroubleTest {
       assertTrue(java.nio.file.Files.isRegularFile(tree.resolve("info/vm/web/status.json")));
     }
   }
+
+  @Test
+  void aHomeMountedOverOrUnmountedIsPickedUpByTheSweep() throws Exception {
+    try (Harness h = new Harness()) {
+      User alice = h.user();
+      h.domain(alice.name() + "-web", alice, "web");
+      h.start();
+      // Another file system with a command already in it, as if the home were an NFS mount that
+      // was remounted: inotify never sees that file being written.
+      Path other = java.nio.file.Files.createTempDirectory(RealUsers.BASE, "remote");
+      RealUsers.root("chown", alice.name(), other.toString());
+      h.users.sh(alice, "chmod 0700 '" + other + "' && mkdir -p '" + other
+          + "/wirt/command/vm/web' && touch '" + other + "/wirt/command/vm/web/start'");
+      RealUsers.root("mount", "--bind", other.toString(), alice.home().toString());
+      try {
+        assertEquals("ok", h.awaitHistory(alice, 1).get("result").asText());
+        h.awaitState(alice, "web", "running");
+      } finally {
+        RealUsers.root("umount", alice.home().toString());
+      }
+      h.daemon().sweepNow();
+      h.touch(alice, "web", "destroy");
+      assertEquals("ok", h.awaitHistory(alice, 1).get("result").asText(),
+          "served again on the original home");
+      RealUsers.root("rm", "-rf", other.toString());
+    }
+  }
 }
