@@ -1,0 +1,386 @@
+package org.wirt.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+import org.wirt.hypervisor.LibvirtHypervisor;
+import org.wirt.hypervisor.Owner;
+
+/**
+ * wirt's benchmark suite (docs/BENCHMARKS.md): runs the real daemon in this JVM on libvirt's test
+ * driver and measures what users and admins feel: how fast a command reaches libvirt, how much
+ * wirt adds to libvirt's own work, how many commands per second it sustains, what a sweep costs,
+ * what wirt costs at rest, and whether a flood delays anyone else.
+ *
+ * <p>{@code make bench} runs it at full size; {@code BenchSmokeTest} at a tiny size in {@code make
+ * test}, to prove it still runs.
+ */
+public final class Bench {
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  /** How big each measurement is. */
+  record Size(int latencyCommands, int[] latencyUsers, int overheadPairs, int throughputUsers,
+      int throughputVms, int throughputCommands, int[] workers, int[] sweepUsers,
+      int sweepOnlySamples, int restSeconds, int restUsers, int rssCommands, int floodCommands) {
+
+    static final Size FULL = new Size(1000, new int[] {1, 100, 1000}, 1000, 100, 10, 10,
+        new int[] {1, 2, 4, 8}, new int[] {1000, 10000}, 4, 60, 1000, 100_000, 100_000);
+
+    static final Size SMOKE = new Size(20, new int[] {1, 3}, 20, 3, 2, 4, new int[] {1, 2},
+        new int[] {10}, 1, 2, 5, 200, 500);
+  }
+
+  /** One line of the table. */
+  record Row(String measure, String value, String target, String verdict) {}
+
+  private final Size size;
+  private final PrintStream out;
+  private final List<Row> rows = new ArrayList<>();
+
+  Bench(Size size, PrintStream out) {
+    this.size = size;
+    this.out = out;
+  }
+
+  public static void main(String[] args) throws Exception {
+    Path json = Path.of(args.length > 0 ? args[0] : "target/bench.json");
+    Bench bench = new Bench(Size.FULL, System.out);
+    bench.runAll();
+    bench.write(json);
+    System.exit(0);
+  }
+
+  List<Row> runAll() throws Exception {
+    latency();
+    overhead();
+    throughput();
+    sweep();
+    rest();
+    flood();
+    printTable();
+    return rows;
+  }
+
+  /** 1. From a command file's creation to the libvirt call and to status.json. */
+  void latency() throws Exception {
+    for (int users : size.latencyUsers()) {
+      try (BenchWorld w = BenchWorld.start(users, 1, 4, 15)) {
+        int warmup = Math.max(10, size.latencyCommands() / 5);
+        boolean[] running = new boolean[users];
+        long[] toCall = new long[size.latencyCommands()];
+        long[] toStatus = new long[size.latencyCommands()];
+        java.util.Random random = new java.util.Random(1);
+        for (int i = -warmup; i < size.latencyCommands(); i++) {
+          int u = random.nextInt(users);
+          String verb = running[u] ? "destroy" : "start";
+          running[u] = !running[u];
+          UUID uuid = w.uuid(u, 0);
+          Path status = w.status(u, 0);
+          Object before = Files.readAttributes(status,
+              java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+          long t0 = System.nanoTime();
+          Files.createFile(w.vmDir(u, 0).resolve(verb + ".l" + (i + warmup)));
+          await(() -> w.hypervisor.lastCall(uuid) > t0, "libvirt call");
+          long call = w.hypervisor.lastCall(uuid) - t0;
+          await(() -> changed(status, before), "status.json");
+          long done = System.nanoTime() - t0;
+          if (i >= 0) {
+            toCall[i] = call;
+            toStatus[i] = done;
+          }
+        }
+        Arrays.sort(toCall);
+        Arrays.sort(toStatus);
+        row("pickup latency to libvirt call, " + users + " users watched (p50 / p99 / max)",
+            pct(toCall), "p50 ≤ 5 ms, p99 ≤ 50 ms at 1,000 users",
+            users < 1000 ? "" : verdict(toCall[toCall.length / 2] <= 5_000_000
+                && toCall[(int) (toCall.length * 0.99)] <= 50_000_000));
+        row("latency to status.json, " + users + " users watched (p50 / p99 / max)",
+            pct(toStatus), "", "");
+      }
+    }
+  }
+
+  /** 2. The same start/destroy pairs through wirt and directly through libvirt-java. */
+  void overhead() throws Exception {
+    int pairs = size.overheadPairs();
+    long direct;
+    try (LibvirtHypervisor libvirt = LibvirtHypervisor.open("test:///default")) {
+      UUID id = libvirt.define("<domain type='test'><name>direct</name><memory unit='MiB'>64"
+          + "</memory><vcpu>1</vcpu><os><type arch='x86_64'>hvm</type></os></domain>",
+          new Owner("direct", 0, "direct")).uuid();
+      for (int i = 0; i < 50; i++) {
+        libvirt.start(id);
+        libvirt.destroy(id);
+      }
+      long t0 = System.nanoTime();
+      for (int i = 0; i < pairs; i++) {
+        libvirt.start(id);
+        libvirt.destroy(id);
+      }
+      direct = System.nanoTime() - t0;
+    }
+    long wirt;
+    try (BenchWorld w = BenchWorld.start(1, 1, 4, 15)) {
+      Path stage = w.tree(0).resolve("command/vm/.stage");
+      Files.createDirectories(stage);
+      long base = System.currentTimeMillis() - 10_000_000L;
+      for (int i = 0; i < 2 * pairs; i++) {
+        Path f = Files.createFile(stage.resolve((i % 2 == 0 ? "start" : "destroy")
+            + String.format(".o%06d", i)));
+        Files.setLastModifiedTime(f, FileTime.fromMillis(base + i));
+      }
+      Path vm = w.vmDir(0, 0);
+      long t0 = System.nanoTime();
+      Files.move(stage, vm, StandardCopyOption.ATOMIC_MOVE);
+      await(() -> lines(w, 0) >= 2L * pairs, "all commands");
+      wirt = System.nanoTime() - t0;
+    }
+    double ratio = (double) wirt / direct;
+    row("overhead: " + pairs + " start/destroy pairs, wirt end to end vs direct libvirt-java",
+        String.format(Locale.ROOT, "%.0f ms vs %.0f ms = %.1f×", wirt / 1e6, direct / 1e6, ratio),
+        "≤ 1.5× on the test driver", verdict(ratio <= 1.5));
+  }
+
+  /** 3. Sustained commands per second with many users and VMs, by number of workers. */
+  void throughput() throws Exception {
+    for (int workers : size.workers()) {
+      int users = size.throughputUsers();
+      int vms = size.throughputVms();
+      int per = size.throughputCommands();
+      try (BenchWorld w = BenchWorld.start(users, vms, workers, 15)) {
+        long base = System.currentTimeMillis() - 10_000_000L;
+        for (int u = 0; u < users; u++) {
+          for (int v = 0; v < vms; v++) {
+            Path stage = w.tree(u).resolve("command/vm/.stage-" + v);
+            Files.createDirectories(stage);
+            for (int i = 0; i < per; i++) {
+              Path f = Files.createFile(stage.resolve((i % 2 == 0 ? "start" : "destroy")
+                  + String.format(".t%04d", i)));
+              Files.setLastModifiedTime(f, FileTime.fromMillis(base + i));
+            }
+          }
+        }
+        long t0 = System.nanoTime();
+        for (int u = 0; u < users; u++) {
+          for (int v = 0; v < vms; v++) {
+            Files.move(w.tree(u).resolve("command/vm/.stage-" + v), w.vmDir(u, v),
+                StandardCopyOption.ATOMIC_MOVE);
+          }
+        }
+        long total = (long) users * vms * per;
+        await(() -> allLines(w) >= total, "all commands");
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        boolean ordered = ordered(w, per);
+        row("throughput, " + users + " users × " + vms + " VMs, workers=" + workers,
+            String.format(Locale.ROOT, "%.0f commands/s (%d in %.1f s), per-VM order %s",
+                total / seconds, total, seconds, ordered ? "kept" : "BROKEN"),
+            "≥ 2,000 commands/s, order kept", verdict(total / seconds >= 2000 && ordered));
+      }
+    }
+  }
+
+  /** 4. A full sweep with nothing to do; and the latency of sweep-only mode. */
+  void sweep() throws Exception {
+    for (int users : size.sweepUsers()) {
+      try (BenchWorld w = BenchWorld.start(users, 5, 4, 3600)) {
+        w.daemon.sweepNow();
+        long t0 = System.nanoTime();
+        w.daemon.sweepNow();
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        row("full sweep, " + users + " users × 5 VMs, nothing to do",
+            ms + " ms", "≤ 1 s at 10,000 users", users < 10000 ? "" : verdict(ms <= 1000));
+      }
+    }
+  }
+
+  /** 5. CPU at rest, memory, and startup to the first command served. */
+  void rest() throws Exception {
+    var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+    long t0 = System.nanoTime();
+    try (BenchWorld w = BenchWorld.start(size.restUsers(), 1, 4, 15)) {
+      Files.createFile(w.vmDir(0, 0).resolve("start"));
+      await(() -> lines(w, 0) >= 1, "first command");
+      long startup = (System.nanoTime() - t0) / 1_000_000;
+      row("startup to first command served, " + size.restUsers() + " users (in a running JVM)",
+          startup + " ms", "≤ 2 s", verdict(startup <= 2000));
+      long rss0 = rssKiB();
+      long cpu0 = os.getProcessCpuTime();
+      Thread.sleep(size.restSeconds() * 1000L);
+      double cpu = (os.getProcessCpuTime() - cpu0) / 1e9;
+      row("CPU at rest over " + size.restSeconds() + " s, " + size.restUsers() + " users watched",
+          String.format(Locale.ROOT, "%.2f s", cpu), "< 0.5 s per 60 s",
+          verdict(cpu < 0.5 * size.restSeconds() / 60.0));
+      int n = size.rssCommands();
+      Path stage = w.tree(0).resolve("command/vm/.stage");
+      Files.createDirectories(stage);
+      for (int i = 0; i < n; i++) {
+        Files.createFile(stage.resolve(String.format("status.r%06d", i)));
+      }
+      // rename(2) replaces the empty VM directory in one step, so wirtd sees all at once.
+      Files.move(stage, w.vmDir(0, 0), StandardCopyOption.ATOMIC_MOVE);
+      await(() -> empty(w.vmDir(0, 0)), "all commands");
+      System.gc();
+      long rss1 = rssKiB();
+      row("RSS after start / after " + n + " commands (whole JVM, bench included)",
+          rss0 / 1024 + " MiB / " + rss1 / 1024 + " MiB", "≤ 150 MB, no growth",
+          verdict(rss1 / 1024 <= 150));
+    }
+  }
+
+  /** 6. One user's flood against another user's single command. */
+  void flood() throws Exception {
+    try (BenchWorld w = BenchWorld.start(2, 1, 4, 15)) {
+      long unloaded = medianLatency(w, 1, 10);
+      Path stage = w.tree(0).resolve("command/vm/.stage");
+      Files.createDirectories(stage);
+      for (int i = 0; i < size.floodCommands(); i++) {
+        Files.createFile(stage.resolve(String.format("status.f%06d", i)));
+      }
+      // rename(2) replaces the empty VM directory in one step, so wirtd sees all at once.
+      Files.move(stage, w.vmDir(0, 0), StandardCopyOption.ATOMIC_MOVE);
+      await(() -> lines(w, 0) > 0, "flood started");
+      long loaded = medianLatency(w, 1, 10);
+      row("another user's command during a " + size.floodCommands() + "-command flood (median)",
+          String.format(Locale.ROOT, "%.1f ms vs %.1f ms unloaded", loaded / 1e6, unloaded / 1e6),
+          "within 2× unloaded", verdict(loaded <= 2 * unloaded));
+    }
+  }
+
+  private long medianLatency(BenchWorld w, int u, int samples) throws Exception {
+    long[] t = new long[samples];
+    for (int i = 0; i < samples; i++) {
+      long before = lines(w, u);
+      long t0 = System.nanoTime();
+      Files.createFile(w.vmDir(u, 0).resolve("status.m" + System.nanoTime()));
+      await(() -> lines(w, u) > before, "command of user " + u);
+      t[i] = System.nanoTime() - t0;
+    }
+    Arrays.sort(t);
+    return t[samples / 2];
+  }
+
+  private static boolean ordered(BenchWorld w, int per) throws IOException {
+    for (int u = 0; u < w.users; u++) {
+      List<String> lines = Files.readAllLines(w.tree(u).resolve("logs/history.log"));
+      for (int v = 0; v < w.vms; v++) {
+        String vm = "\"vm\":\"" + BenchWorld.vm(v) + "\"";
+        List<String> tags = lines.stream().filter(l -> l.contains(vm))
+            .map(l -> l.replaceAll(".*\"tag\":\"(t\\d+)\".*", "$1")).toList();
+        List<String> sorted = new ArrayList<>(tags);
+        java.util.Collections.sort(sorted);
+        if (tags.size() != per || !tags.equals(sorted)) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  private static long lines(BenchWorld w, int u) {
+    try {
+      return w.historyLines(u);
+    } catch (IOException e) {
+      return 0;
+    }
+  }
+
+  private static long allLines(BenchWorld w) {
+    long n = 0;
+    for (int u = 0; u < w.users; u++) {
+      n += lines(w, u);
+    }
+    return n;
+  }
+
+  private static boolean empty(Path dir) {
+    try (var files = Files.list(dir)) {
+      return files.findAny().isEmpty();
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private static boolean changed(Path file, Object key) {
+    try {
+      return !Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class)
+          .fileKey().equals(key);
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private static long rssKiB() throws IOException {
+    for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+      if (line.startsWith("VmRSS:")) {
+        return Long.parseLong(line.replaceAll("\\D", ""));
+      }
+    }
+    return -1;
+  }
+
+  /** Polls every 20 µs, for up to ten minutes. */
+  private static void await(BooleanSupplier condition, String what) {
+    long deadline = System.nanoTime() + 600_000_000_000L;
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("benchmark timed out waiting for " + what);
+      }
+      LockSupport.parkNanos(20_000);
+    }
+  }
+
+  private static String pct(long[] sorted) {
+    return String.format(Locale.ROOT, "%.2f / %.2f / %.2f ms", sorted[sorted.length / 2] / 1e6,
+        sorted[Math.min(sorted.length - 1, (int) (sorted.length * 0.99))] / 1e6,
+        sorted[sorted.length - 1] / 1e6);
+  }
+
+  private static String verdict(boolean met) {
+    return met ? "met" : "missed";
+  }
+
+  private void row(String measure, String value, String target, String verdict) {
+    Row r = new Row(measure, value, target, verdict);
+    rows.add(r);
+    out.printf("%-90s %s%n", measure, value);
+  }
+
+  void printTable() {
+    out.println();
+    out.println("| measure | result | target | |");
+    out.println("|---|---|---|---|");
+    for (Row r : rows) {
+      out.printf("| %s | %s | %s | %s |%n", r.measure(), r.value(), r.target(), r.verdict());
+    }
+  }
+
+  void write(Path file) throws IOException {
+    ArrayNode array = JSON.createArrayNode();
+    for (Row r : rows) {
+      ObjectNode n = array.addObject();
+      n.put("measure", r.measure());
+      n.put("result", r.value());
+      n.put("target", r.target());
+      n.put("verdict", r.verdict());
+    }
+    Files.createDirectories(file.toAbsolutePath().getParent());
+    JSON.writeValue(file.toFile(), array);
+    out.println("wrote " + file);
+  }
+}

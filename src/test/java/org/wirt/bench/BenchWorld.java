@@ -1,0 +1,135 @@
+package org.wirt.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+import org.wirt.config.Config;
+import org.wirt.config.ConfigLoader;
+import org.wirt.daemon.Daemon;
+import org.wirt.hypervisor.LibvirtHypervisor;
+import org.wirt.hypervisor.Owner;
+import org.wirt.posix.Inotify;
+import org.wirt.posix.Nss;
+import org.wirt.queue.Journal;
+import org.wirt.status.AuditLog;
+import org.wirt.status.Notifier;
+import org.wirt.status.Outcome;
+import org.wirt.tree.Identity;
+import org.wirt.users.ListedMembers;
+
+/**
+ * A running wirtd (in this JVM) with many users and VMs on libvirt's {@code test:///default}
+ * driver. All users have the identity of the process, so thousands of them need no {@code
+ * useradd}; the identity switch itself is then skipped, which the benchmark notes.
+ */
+final class BenchWorld implements AutoCloseable {
+  final int users;
+  final int vms;
+  final Path dir;
+  final TimingHypervisor hypervisor;
+  final Daemon daemon;
+  private final UUID[][] uuids;
+
+  private BenchWorld(int users, int vms, Path dir, TimingHypervisor hypervisor, Daemon daemon,
+      UUID[][] uuids) {
+    this.users = users;
+    this.vms = vms;
+    this.dir = dir;
+    this.hypervisor = hypervisor;
+    this.daemon = daemon;
+    this.uuids = uuids;
+  }
+
+  static BenchWorld start(int users, int vms, int workers, int sweepSeconds) throws Exception {
+    Path dir = Files.createTempDirectory("wirt-bench");
+    Nss nss = Nss.system();
+    int uid = nss.euid();
+    var me = nss.user(uid).orElseThrow();
+    Identity self = new Identity(me.name(), me.uid(), me.gid(), nss.groupList(me.name(), me.gid()));
+    Map<String, String> homes = new LinkedHashMap<>();
+    for (int u = 0; u < users; u++) {
+      Path home = dir.resolve("home").resolve(user(u));
+      Files.createDirectories(home.resolve("wirt"));
+      homes.put(user(u), home.toString());
+    }
+    TimingHypervisor hypervisor = new TimingHypervisor(LibvirtHypervisor.open("test:///default"));
+    UUID[][] uuids = new UUID[users][vms];
+    for (int u = 0; u < users; u++) {
+      for (int v = 0; v < vms; v++) {
+        uuids[u][v] = hypervisor.define("<domain type='test'><name>" + user(u) + "-" + vm(v)
+            + "</name><memory unit='MiB'>64</memory><vcpu>1</vcpu><os><type arch='x86_64'>hvm"
+            + "</type></os></domain>", new Owner(user(u), uid, vm(v))).uuid();
+      }
+    }
+    Config config = ConfigLoader.parse("bench", """
+        {"libvirtUri": "test:///default", "stateDir": "%s", "logDir": "%s", "workers": %d,
+         "sweepIntervalSeconds": %d, "users": %s}
+        """.formatted(dir.resolve("state"), dir.resolve("log"), workers, sweepSeconds,
+        new ObjectMapper().writeValueAsString(homes)));
+    Clock clock = Clock.systemUTC();
+    Daemon daemon = new Daemon(config, new ListedMembers(config.users(),
+        name -> new Identity(name, self.uid(), self.gid(), self.groups())), hypervisor,
+        Inotify.open(), Journal.open(config.stateDir()),
+        new org.wirt.status.Recorder(clock, new AuditLog(config.logDir())), QUIET, clock);
+    daemon.start();
+    daemon.sweepNow();
+    return new BenchWorld(users, vms, dir, hypervisor, daemon, uuids);
+  }
+
+  static String user(int u) {
+    return String.format("u%05d", u);
+  }
+
+  static String vm(int v) {
+    return "vm" + v;
+  }
+
+  UUID uuid(int u, int v) {
+    return uuids[u][v];
+  }
+
+  Path tree(int u) {
+    return dir.resolve("home").resolve(user(u)).resolve("wirt");
+  }
+
+  Path vmDir(int u, int v) {
+    return tree(u).resolve("command/vm").resolve(vm(v));
+  }
+
+  Path status(int u, int v) {
+    return tree(u).resolve("info/vm").resolve(vm(v)).resolve("status.json");
+  }
+
+  /** Returns how many history lines the user has. */
+  long historyLines(int u) throws IOException {
+    Path file = tree(u).resolve("logs/history.log");
+    if (!Files.exists(file)) {
+      return 0;
+    }
+    try (var lines = Files.lines(file)) {
+      return lines.count();
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    daemon.close();
+    try (var walk = Files.walk(dir)) {
+      walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
+  }
+
+  private static final Notifier QUIET = new Notifier() {
+    @Override
+    public void commandFailed(Outcome outcome, java.util.Optional<org.wirt.hypervisor.DomainStatus> vm) {}
+
+    @Override
+    public void vmTrouble(String user, String vm, org.wirt.hypervisor.LifecycleEvent event,
+        java.util.Optional<org.wirt.hypervisor.DomainStatus> status) {}
+  };
+}

@@ -1,0 +1,119 @@
+package org.wirt.bench;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import org.wirt.hypervisor.DomainStatus;
+import org.wirt.hypervisor.Hypervisor;
+import org.wirt.hypervisor.HypervisorException;
+import org.wirt.hypervisor.LifecycleEvent;
+import org.wirt.hypervisor.ManagedDomain;
+import org.wirt.hypervisor.Owner;
+
+/**
+ * Passes every call to the real hypervisor and notes when the last power call for each domain
+ * began, so a benchmark can tell how long a command took from its file to libvirt.
+ */
+final class TimingHypervisor implements Hypervisor {
+  private final Hypervisor real;
+  private final Map<UUID, Long> lastCall = new ConcurrentHashMap<>();
+
+  TimingHypervisor(Hypervisor real) {
+    this.real = real;
+  }
+
+  /** Returns System.nanoTime() of the last start or destroy of the domain, or 0. */
+  long lastCall(UUID uuid) {
+    return lastCall.getOrDefault(uuid, 0L);
+  }
+
+  @Override
+  public List<ManagedDomain> managedDomains() throws HypervisorException {
+    return real.managedDomains();
+  }
+
+  @Override
+  public Optional<ManagedDomain> managedDomain(UUID uuid) throws HypervisorException {
+    return real.managedDomain(uuid);
+  }
+
+  @Override
+  public DomainStatus status(UUID uuid) throws HypervisorException {
+    return real.status(uuid);
+  }
+
+  @Override
+  public void start(UUID uuid) throws HypervisorException {
+    lastCall.put(uuid, System.nanoTime());
+    real.start(uuid);
+  }
+
+  @Override
+  public void shutdown(UUID uuid) throws HypervisorException {
+    real.shutdown(uuid);
+  }
+
+  @Override
+  public void destroy(UUID uuid) throws HypervisorException {
+    lastCall.put(uuid, System.nanoTime());
+    real.destroy(uuid);
+  }
+
+  @Override
+  public void reboot(UUID uuid) throws HypervisorException {
+    real.reboot(uuid);
+  }
+
+  @Override
+  public void reset(UUID uuid) throws HypervisorException {
+    real.reset(uuid);
+  }
+
+  @Override
+  public void suspend(UUID uuid) throws HypervisorException {
+    real.suspend(uuid);
+  }
+
+  @Override
+  public void resume(UUID uuid) throws HypervisorException {
+    real.resume(uuid);
+  }
+
+  @Override
+  public void setAutostart(UUID uuid, boolean enabled) throws HypervisorException {
+    real.setAutostart(uuid, enabled);
+  }
+
+  @Override
+  public ManagedDomain define(String domainXml, Owner owner) throws HypervisorException {
+    return real.define(domainXml, owner);
+  }
+
+  @Override
+  public ManagedDomain assign(String domainName, Owner owner) throws HypervisorException {
+    return real.assign(domainName, owner);
+  }
+
+  @Override
+  public Optional<Owner> unassign(String domainName) throws HypervisorException {
+    return real.unassign(domainName);
+  }
+
+  @Override
+  public void onLifecycle(Consumer<LifecycleEvent> listener) throws HypervisorException {
+    real.onLifecycle(listener);
+  }
+
+  @Override
+  public boolean isAlive() {
+    return real.isAlive();
+  }
+
+  @Override
+  public void close() {
+    real.close();
+  }
+}
