@@ -3,7 +3,7 @@ SHELL := /bin/bash
 MVN ?= mvn -B -ntp
 JAR := target/wirt.jar
 
-.PHONY: all build demo test unit clean
+.PHONY: all build demo test unit bench clean
 
 all: build
 
@@ -32,6 +32,12 @@ test:
 unit:
 	scripts/build-deps.sh
 	$(MVN) test -DexcludedGroups=e2e,root
+
+## bench: the benchmark suite at full size on libvirt's test driver (minutes); table on stdout and in target/bench.json
+bench:
+	scripts/build-deps.sh
+	$(MVN) -q test-compile dependency:build-classpath -Dmdep.outputFile=target/test-classpath.txt -Dmdep.includeScope=test
+	WIRT_LOG_LEVEL=WARN java -cp target/classes:target/test-classes:$$(cat target/test-classpath.txt) org.wirt.bench.Bench target/bench.json
 
 clean:
 	$(MVN) clean
