@@ -35,6 +35,7 @@ final class StatusKeeper {
   private final Notifier notifier;
   private final Journal journal;
   private final Map<Long, Pending> pending = new ConcurrentHashMap<>();
+  private final Map<String, Object> refreshLocks = new ConcurrentHashMap<>();
   private final AtomicLong unjournaled = new AtomicLong(-1);
 
   /** A command whose records are not all written yet; a negative id has no journal entry. */
@@ -91,6 +92,11 @@ final class StatusKeeper {
     recorder.unreachable(tree, vm);
   }
 
+  /** A claimed command did not run (its file was withdrawn or replaced): closes its journal entry. */
+  void withdrawn(long id) {
+    mark(() -> journal.complete(id));
+  }
+
   /** Tries again to write what a full or read-only home kept from being written. */
   void retryPending() {
     for (Pending p : pending.values()) {
@@ -138,16 +144,21 @@ final class StatusKeeper {
 
   /** Writes the VM's {@code status.json} if it changed; returns the status, if libvirt gave one. */
   Optional<DomainStatus> refresh(HomeTree tree, String vm, ManagedDomain domain) {
-    DomainStatus status;
-    try {
-      status = hypervisor.status(domain.uuid());
-    } catch (HypervisorException e) {
-      log.warn("status unavailable user={} vm={} domain={}: {}", tree.identity().user(), vm,
-          domain.name(), e.getMessage());
-      return Optional.empty();
+    // A worker and the events thread may refresh the same VM at once; asking libvirt and
+    // writing under one lock per VM keeps an older answer from overwriting a newer one.
+    Object lock = refreshLocks.computeIfAbsent(tree.identity().user() + "/" + vm, k -> new Object());
+    synchronized (lock) {
+      DomainStatus status;
+      try {
+        status = hypervisor.status(domain.uuid());
+      } catch (HypervisorException e) {
+        log.warn("status unavailable user={} vm={} domain={}: {}", tree.identity().user(), vm,
+            domain.name(), e.getMessage());
+        return Optional.empty();
+      }
+      recorder.status(tree, vm, status, "connected");
+      return Optional.of(status);
     }
-    recorder.status(tree, vm, status, "connected");
-    return Optional.of(status);
   }
 
   /** Tells the owner and root when a VM changed state on its own in a way that looks like trouble. */

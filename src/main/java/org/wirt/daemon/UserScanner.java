@@ -59,7 +59,7 @@ final class UserScanner {
           rejector.reject(tree, null, e.name(), "not a valid VM name; a VM name is "
               + Names.VM_RULE, clock.instant());
         } else if (e.type() != EntryType.DIRECTORY) {
-          rejector.reject(tree, null, e.name(), "is " + article(e.type())
+          rejector.reject(tree, null, e.name(), "is " + e.type().phrase()
               + ", not a directory; commands go in command/vm/<vm>/<verb>", clock.instant());
         } else {
           vms.add(vm.get());
@@ -80,18 +80,5 @@ final class UserScanner {
     } catch (IOException e) {
       log.warn("cannot scan user={} tree={}: {}", user, tree.root(), e.getMessage());
     }
-  }
-
-  static String article(EntryType type) {
-    return switch (type) {
-      case REGULAR -> "a regular file";
-      case DIRECTORY -> "a directory";
-      case SYMLINK -> "a symbolic link";
-      case FIFO -> "a FIFO";
-      case SOCKET -> "a socket";
-      case CHAR_DEVICE -> "a character device";
-      case BLOCK_DEVICE -> "a block device";
-      case UNKNOWN -> "of an unknown type";
-    };
   }
 }

@@ -78,7 +78,8 @@ final class VmServer {
   }
 
   VmServer(Roster roster, Scheduler scheduler, Owners owners, CommandExecutor executor,
-      StatusKeeper statuses, Rejector rejector, Journal journal, Clock clock, ScheduledExecutorService timer, int maxCommandBytes,
+      StatusKeeper statuses, Rejector rejector, Journal journal, Clock clock,
+      ScheduledExecutorService timer, int maxCommandBytes,
       Consumer<String> rescanUser) {
     this.roster = roster;
     this.scheduler = scheduler;
@@ -222,12 +223,12 @@ final class VmServer {
     try {
       if (!tree.removeCommand(vm, entry.name(), content.facts())) {
         log.info("withdrawn before it ran user={} entry={}", user, where);
-        mark(() -> journal.complete(claim.id()));
+        statuses.withdrawn(claim.id());
         return CompletableFuture.completedFuture(null);
       }
     } catch (IOException e) {
       log.warn("cannot remove user={} entry={}: {}", user, where, e.getMessage());
-      mark(() -> journal.complete(claim.id()));
+      statuses.withdrawn(claim.id());
       return CompletableFuture.completedFuture(null);
     }
     log.info("running user={} vm={} verb={} tag={} domain={} sinceWrittenMs={}", user, vm,
@@ -240,20 +241,6 @@ final class VmServer {
       statuses.finished(claim.id(), tree, vm, domain, outcome);
       return null;
     });
-  }
-
-  /** A journal write that failed is logged: the worst it can cause is a repeated reconcile. */
-  private static void mark(JournalWrite write) {
-    try {
-      write.run();
-    } catch (IOException e) {
-      log.error("journal write failed: {}", e.getMessage());
-    }
-  }
-
-  @FunctionalInterface
-  interface JournalWrite {
-    void run() throws IOException;
   }
 
   private Outcome outcome(String user, String vm, String domain, CommandName name, Result result,

@@ -52,14 +52,11 @@ public final class Ownership {
 
   /** Returns the user's domains (name and uid both matching), ordered by VM name. */
   public List<ManagedDomain> ownedBy(String user, int uid) {
-    List<ManagedDomain> owned = new ArrayList<>();
-    for (ManagedDomain domain : index.byUuid.values()) {
-      if (domain.owner().uid() == uid && domain.owner().user().equals(user)) {
-        owned.add(domain);
-      }
-    }
-    owned.sort(Comparator.comparing((ManagedDomain d) -> d.owner().vm()).thenComparing(ManagedDomain::name));
-    return owned;
+    return index.byUser.getOrDefault(userKey(user, uid), List.of());
+  }
+
+  private static String userKey(String user, int uid) {
+    return uid + ":" + user;
   }
 
   /** Returns every managed domain. */
@@ -95,7 +92,8 @@ public final class Ownership {
     index = Index.of(byUuid);
   }
 
-  private record Index(Map<UUID, ManagedDomain> byUuid, Map<Owner, ManagedDomain> byOwner) {
+  private record Index(Map<UUID, ManagedDomain> byUuid, Map<Owner, ManagedDomain> byOwner,
+      Map<String, List<ManagedDomain>> byUser) {
     static Index of(Map<UUID, ManagedDomain> byUuid) {
       Map<Owner, ManagedDomain> byOwner = new HashMap<>();
       Set<Owner> ambiguous = new HashSet<>();
@@ -108,7 +106,19 @@ public final class Ownership {
         }
       }
       ambiguous.forEach(byOwner::remove);
-      return new Index(Map.copyOf(byUuid), Map.copyOf(byOwner));
+      // Each sweep asks for every user's domains: a map, so that costs nothing per domain.
+      Map<String, List<ManagedDomain>> byUser = new HashMap<>();
+      for (ManagedDomain domain : byUuid.values()) {
+        byUser.computeIfAbsent(userKey(domain.owner().user(), domain.owner().uid()),
+            k -> new ArrayList<>()).add(domain);
+      }
+      Comparator<ManagedDomain> order = Comparator.comparing((ManagedDomain d) -> d.owner().vm())
+          .thenComparing(ManagedDomain::name);
+      byUser.replaceAll((k, list) -> {
+        list.sort(order);
+        return List.copyOf(list);
+      });
+      return new Index(Map.copyOf(byUuid), Map.copyOf(byOwner), Map.copyOf(byUser));
     }
   }
 }

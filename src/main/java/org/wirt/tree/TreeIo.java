@@ -170,16 +170,7 @@ final class TreeIo {
   }
 
   static String typePhrase(EntryType type) {
-    return switch (type) {
-      case REGULAR -> "a regular file";
-      case DIRECTORY -> "a directory";
-      case SYMLINK -> "a symbolic link";
-      case FIFO -> "a FIFO";
-      case SOCKET -> "a socket";
-      case CHAR_DEVICE -> "a character device";
-      case BLOCK_DEVICE -> "a block device";
-      case UNKNOWN -> "a file of unknown type";
-    };
+    return type.phrase();
   }
 
   static FileFacts facts(Stat st) {

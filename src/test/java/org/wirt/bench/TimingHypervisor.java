@@ -20,6 +20,12 @@ import org.wirt.hypervisor.Owner;
 final class TimingHypervisor implements Hypervisor {
   private final Hypervisor real;
   private final Map<UUID, Long> lastCall = new ConcurrentHashMap<>();
+  private final java.util.concurrent.atomic.AtomicLong calls = new java.util.concurrent.atomic.AtomicLong();
+
+  /** Returns how many start and destroy calls were made. */
+  long calls() {
+    return calls.get();
+  }
 
   TimingHypervisor(Hypervisor real) {
     this.real = real;
@@ -48,6 +54,7 @@ final class TimingHypervisor implements Hypervisor {
   @Override
   public void start(UUID uuid) throws HypervisorException {
     lastCall.put(uuid, System.nanoTime());
+    calls.incrementAndGet();
     real.start(uuid);
   }
 
@@ -59,6 +66,7 @@ final class TimingHypervisor implements Hypervisor {
   @Override
   public void destroy(UUID uuid) throws HypervisorException {
     lastCall.put(uuid, System.nanoTime());
+    calls.incrementAndGet();
     real.destroy(uuid);
   }
 
