@@ -69,8 +69,16 @@ class DaemonTest {
 
     h.awaitState(alice, "web", "running");
     assertFalse(Files.exists(h.tree(alice).resolve("command/vm/web/start.t1")), "the file is consumed");
-    JsonNode result = h.status(alice, "web").get("lastCommand");
-    assertEquals("start", result.get("verb").asText());
+    h.await("status.json names the command", () -> {
+      try {
+        return "t1".equals(h.status(alice, "web").path("lastCommand").path("tag").asText());
+      } catch (java.io.IOException e) {
+        return false;
+      }
+    });
+    assertEquals("start", h.status(alice, "web").get("lastCommand").get("verb").asText());
+    // The tagged result is the last record written.
+    h.await("results/t1.json", () -> Files.exists(h.tree(alice).resolve("info/vm/web/results/t1.json")));
     JsonNode tagged = new com.fasterxml.jackson.databind.ObjectMapper()
         .readTree(h.tree(alice).resolve("info/vm/web/results/t1.json").toFile());
     assertEquals("ok", tagged.get("result").asText());
@@ -119,6 +127,7 @@ class DaemonTest {
     assertEquals("failed", failed.get("result").asText());
     assertEquals("reboot " + alice.name() + "-web: it is shutoff, not running; write 'start' to boot it",
         failed.get("message").asText());
+    h.await("the failure notified", () -> !h.notified.isEmpty());
     assertEquals(List.of(alice.name() + "/web reboot failed"), h.notified, "only the failure is notified");
   }
 
@@ -148,8 +157,14 @@ class DaemonTest {
     h.awaitState(alice, "web", "running");
     h.hypervisor.destroy(aliceWeb.uuid());
     h.awaitState(alice, "web", "shutoff");
-    String log = Files.readString(h.tree(alice).resolve("logs/vm/web.log"));
-    assertTrue(log.contains("libvirt: stopped (destroyed)"), log);
+    h.await("the event in the VM log", () -> {
+      try {
+        return Files.readString(h.tree(alice).resolve("logs/vm/web.log"))
+            .contains("libvirt: stopped (destroyed)");
+      } catch (java.io.IOException e) {
+        return false;
+      }
+    });
   }
 
   @Test

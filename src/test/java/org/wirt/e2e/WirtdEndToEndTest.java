@@ -107,6 +107,7 @@ class WirtdEndToEndTest {
     JsonNode started = history(alice, 1);
     assertEquals("ok", started.get("result").asText(), started.toString());
     assertEquals("started " + name, started.get("message").asText());
+    await("results/boot.json", () -> Files.exists(tree(alice).resolve("info/vm/web/results/boot.json")));
     assertEquals("ok", result(alice, "web", "boot").get("result").asText());
     double toCallMs = sinceWritten(name, "start");
     System.out.printf("e2e latency: file written -> libvirt call %.1f ms; runuser touch -> "
