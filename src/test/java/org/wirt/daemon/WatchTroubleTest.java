@@ -44,7 +44,10 @@ class WatchTroubleTest {
       h.domain(alice.name() + "-web", alice, "web");
       h.start();
       Path tree = h.tree(alice);
-      h.users.sh(alice, "rm -rf '" + tree + "' && mkdir '" + tree + "'");
+      // Moved away rather than removed in place: the daemon repairs the skeleton as soon as it
+      // sees it damaged, which would race a recursive rm.
+      h.users.sh(alice, "mv '" + tree + "' '" + tree + ".gone' && mkdir -p '" + tree
+          + "' && rm -rf '" + tree + ".gone'");
       h.await("skeleton rebuilt", () -> java.nio.file.Files.isDirectory(tree.resolve("command/vm/web")));
       h.touch(alice, "web", "start");
       assertEquals("ok", h.awaitHistory(alice, 1).get("result").asText());
