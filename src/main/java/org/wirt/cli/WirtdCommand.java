@@ -20,11 +20,14 @@ import org.wirt.hypervisor.Hypervisor;
 import org.wirt.hypervisor.HypervisorException;
 import org.wirt.hypervisor.LibvirtHypervisor;
 import org.wirt.hypervisor.ReconnectingHypervisor;
+import org.wirt.mail.Mailer;
 import org.wirt.posix.Inotify;
 import org.wirt.posix.Nss;
 import org.wirt.posix.Passwd;
 import org.wirt.queue.Journal;
 import org.wirt.status.AuditLog;
+import org.wirt.status.Notifier;
+import org.wirt.status.Notifiers;
 import org.wirt.status.Recorder;
 import org.wirt.tree.Identity;
 import org.wirt.users.GroupMembers;
@@ -109,9 +112,12 @@ public final class WirtdCommand implements Callable<Integer> {
     Clock clock = Clock.systemUTC();
     CountDownLatch stopped = new CountDownLatch(1);
     try (AuditLog audit = new AuditLog(cfg.logDir());
-        Journal journal = Journal.open(cfg.stateDir())) {
+        Journal journal = Journal.open(cfg.stateDir());
+        Mailer mailer = mailer(cfg, demoSetup != null, clock)) {
+      Notifier notifier = mailer == null ? new LoggingNotifier()
+          : Notifiers.of(new LoggingNotifier(), mailer);
       Daemon daemon = new Daemon(cfg, members, hypervisor, Inotify.open(), journal,
-          new Recorder(clock, audit), new LoggingNotifier(), clock);
+          new Recorder(clock, audit), notifier, clock);
       Thread hook = new Thread(() -> {
         daemon.close();
         stopped.countDown();
@@ -128,6 +134,20 @@ public final class WirtdCommand implements Callable<Integer> {
       stopped.await();
     }
     return ExitCode.OK.code();
+  }
+
+  /** The mailer, started, or null where no mail is sent (the demo, or mail disabled). */
+  private static Mailer mailer(Config cfg, boolean demo, Clock clock) throws IOException {
+    if (demo || !cfg.mail().enabled()) {
+      log.info("mail disabled: failures are logged only");
+      return null;
+    }
+    Mailer mailer = Mailer.create(cfg.mail(), cfg.stateDir(), clock);
+    mailer.start();
+    log.info("mail via {}; user address {}, admin {}", cfg.mail().sendmail() != null
+        ? cfg.mail().sendmail() : cfg.mail().smtpHost() + ":" + cfg.mail().smtpPort(),
+        cfg.mail().userAddress(), cfg.mail().adminAddress());
+    return mailer;
   }
 
   private static Members members(Config cfg, Nss nss) {

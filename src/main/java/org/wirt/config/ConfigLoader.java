@@ -102,17 +102,33 @@ public final class ConfigLoader {
   }
 
   private static MailConfig mail(Obj o) throws ConfigException {
-    o.allow("smtpHost", "smtpPort", "from", "userAddress", "adminAddress");
+    o.allow("enabled", "smtpHost", "smtpPort", "starttls", "username", "passwordFile", "sendmail", "from",
+        "userAddress", "adminAddress", "digestMinutes", "giveUpDays");
     String userAddress = o.string("userAddress", "{user}@localhost");
     if (!userAddress.contains("{user}")) {
       throw o.bad("userAddress", "must contain {user}, like \"{user}@localhost\"");
     }
+    String username = o.optionalString("username");
+    Path passwordFile = o.has("passwordFile") ? o.absolutePath("passwordFile", null) : null;
+    if ((username == null) != (passwordFile == null)) {
+      String set = username == null ? "passwordFile" : "username";
+      String missing = username == null ? "username" : "passwordFile";
+      throw o.bad(set, "is set, so 'mail." + missing + "' is needed too: SMTP authentication takes"
+          + " both");
+    }
     return new MailConfig(
+        o.bool("enabled", true),
         o.string("smtpHost", "localhost"),
         o.integer("smtpPort", 25, 1, 65535),
+        o.bool("starttls", false),
+        username,
+        passwordFile,
+        o.has("sendmail") ? o.absolutePath("sendmail", null) : null,
         o.string("from", "wirt@localhost"),
         userAddress,
-        o.string("adminAddress", "root"));
+        o.string("adminAddress", "root"),
+        o.integer("digestMinutes", 15, 1, 1440),
+        o.integer("giveUpDays", 3, 1, 365));
   }
 
   private static QuotaConfig quotas(Obj o) throws ConfigException {
@@ -172,6 +188,26 @@ public final class ConfigLoader {
               + String.join(", ", new TreeSet<>(allowed)));
         }
       }
+    }
+
+    boolean has(String key) {
+      JsonNode value = node.get(key);
+      return value != null && !value.isNull();
+    }
+
+    String optionalString(String key) throws ConfigException {
+      return has(key) ? string(key, null) : null;
+    }
+
+    boolean bool(String key, boolean fallback) throws ConfigException {
+      JsonNode value = node.get(key);
+      if (value == null || value.isNull()) {
+        return fallback;
+      }
+      if (!value.isBoolean()) {
+        throw bad(key, "must be true or false, not " + value);
+      }
+      return value.asBoolean();
     }
 
     Iterable<String> keys() {

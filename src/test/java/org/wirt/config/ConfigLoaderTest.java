@@ -12,6 +12,12 @@ import org.junit.jupiter.params.provider.CsvSource;
 class ConfigLoaderTest {
 
   @Test
+  void theExampleConfigurationIsValidAndSpellsOutTheDefaults() throws Exception {
+    assertEquals(ConfigLoader.parse("wirt.json", "{}"),
+        ConfigLoader.load(Path.of("examples/wirt.json")));
+  }
+
+  @Test
   void emptyObjectGivesTheDocumentedDefaults() throws ConfigException {
     Config c = ConfigLoader.parse("wirt.json", "{}");
     assertEquals("vmguests", c.group());
@@ -24,7 +30,8 @@ class ConfigLoaderTest {
     assertEquals(65536, c.maxCommandBytes());
     assertEquals(Path.of("/var/lib/wirt"), c.stateDir());
     assertEquals(Path.of("/var/log/wirt"), c.logDir());
-    assertEquals(new MailConfig("localhost", 25, "wirt@localhost", "{user}@localhost", "root"), c.mail());
+    assertEquals(new MailConfig(true, "localhost", 25, false, null, null, null, "wirt@localhost",
+        "{user}@localhost", "root", 15, 3), c.mail());
     assertEquals(new QuotaConfig.Quota(4, 8, 8192, 100), c.quotas().defaults());
     assertEquals(Map.of(), c.users());
   }
@@ -52,7 +59,9 @@ class ConfigLoaderTest {
   @ParameterizedTest
   @CsvSource(delimiter = '|', value = {
       "{\"grup\": \"x\"}|f: unknown key 'grup'; known keys here: adminGroup, domainNamePattern, group, images, libvirtUri, logDir, mail, maxCommandBytes, membersRefreshSeconds, quotas, stateDir, sweepIntervalSeconds, treeDir, users, workers",
-      "{\"mail\": {\"port\": 25}}|f: unknown key 'mail.port'; known keys here: adminAddress, from, smtpHost, smtpPort, userAddress",
+      "{\"mail\": {\"port\": 25}}|f: unknown key 'mail.port'; known keys here: adminAddress, digestMinutes, enabled, from, giveUpDays, passwordFile, sendmail, smtpHost, smtpPort, starttls, userAddress, username",
+      "{\"mail\": {\"username\": \"wirt\"}}|f: 'mail.username' is set, so 'mail.passwordFile' is needed too: SMTP authentication takes both",
+      "{\"mail\": {\"starttls\": \"yes\"}}|f: 'mail.starttls' must be true or false, not \"yes\"",
       "{\"workers\": 0}|f: 'workers' must be a whole number from 1 to 256, not 0",
       "{\"workers\": \"4\"}|f: 'workers' must be a whole number from 1 to 256, not \"4\"",
       "{\"stateDir\": \"var/lib\"}|f: 'stateDir' must be an absolute, normalized path like \"/var/lib/wirt\", not \"var/lib\"",

@@ -18,6 +18,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import com.icegreen.greenmail.util.GreenMail;
+import com.icegreen.greenmail.util.GreenMailUtil;
+import com.icegreen.greenmail.util.ServerSetup;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -49,6 +52,7 @@ class WirtdEndToEndTest {
   private User alice;
   private User bob;
   private String group;
+  private GreenMail mailbox;
 
   @BeforeEach
   void setUp() throws Exception {
@@ -63,11 +67,19 @@ class WirtdEndToEndTest {
     domain(alice, "web");
     domain(bob, "web");
     dir = Files.createTempDirectory("wirt-e2e");
+    int smtpPort;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1,
+        java.net.InetAddress.getLoopbackAddress())) {
+      smtpPort = s.getLocalPort();
+    }
+    mailbox = new GreenMail(new ServerSetup(smtpPort, "127.0.0.1", ServerSetup.PROTOCOL_SMTP));
+    mailbox.start();
     config = dir.resolve("wirt.json");
     Files.writeString(config, """
         {"group": "%s", "libvirtUri": "qemu:///system", "stateDir": "%s", "logDir": "%s",
-         "sweepIntervalSeconds": 2, "membersRefreshSeconds": 1}
-        """.formatted(group, dir.resolve("state"), dir.resolve("log")));
+         "sweepIntervalSeconds": 2, "membersRefreshSeconds": 1,
+         "mail": {"smtpHost": "127.0.0.1", "smtpPort": %d, "adminAddress": "root@localhost"}}
+        """.formatted(group, dir.resolve("state"), dir.resolve("log"), smtpPort));
     daemonLog = dir.resolve("wirtd.out");
     daemon = program(daemonLog, "wirtd", "--config", config.toString()).start();
     await("wirtd started", () -> log().contains("wirtd started"));
@@ -91,6 +103,7 @@ class WirtdEndToEndTest {
         libvirt.undefine(uuid);
       }
     } finally {
+      mailbox.stop();
       libvirt.close();
       users.close();
       RealUsers.root("rm", "-rf", dir.toString());
@@ -139,6 +152,30 @@ class WirtdEndToEndTest {
     users.run(bob, "touch", vmDir(bob, "web").resolve("status").toString());
     assertEquals("ok", history(bob, 2).get("result").asText());
     assertEquals("shutoff", state(bob, "web"));
+
+    await("the refusal mailed to bob and root", () -> mailbox.getReceivedMessages().length >= 2);
+    jakarta.mail.internet.MimeMessage[] mails = mailbox.getReceivedMessages();
+    assertEquals(2, mails.length, "one mail each");
+    for (String to : List.of(bob.name() + "@localhost", "root@localhost")) {
+      jakarta.mail.internet.MimeMessage mail = java.util.Arrays.stream(mails)
+          .filter(m -> address(m).equals(to)).findFirst()
+          .orElseThrow(() -> new AssertionError("no mail to " + to));
+      assertEquals("[wirt] " + bob.name() + "/web: start rejected", mail.getSubject());
+      String body = GreenMailUtil.getBody(mail);
+      assertTrue(body.contains("message: command/vm/web/start: is a symbolic link; wirt accepts "
+          + "only regular files"), body);
+      assertTrue(body.contains("VM now:  shutoff"), body);
+      assertTrue(body.contains("next:    fix what the message names"), body);
+      System.out.println("e2e mail to " + to + ":\n" + body);
+    }
+  }
+
+  private static String address(jakarta.mail.internet.MimeMessage m) {
+    try {
+      return m.getRecipients(jakarta.mail.Message.RecipientType.TO)[0].toString();
+    } catch (jakarta.mail.MessagingException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   @Test
