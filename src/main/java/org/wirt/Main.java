@@ -3,11 +3,12 @@ package org.wirt;
 import java.io.PrintWriter;
 import java.util.Arrays;
 import org.wirt.cli.ExitCode;
+import org.wirt.cli.WirtCommand;
 import org.wirt.cli.WirtctlCommand;
 import org.wirt.cli.WirtdCommand;
 
 /**
- * The jar's entry point: {@code java -jar wirt.jar wirtd|wirtctl ...}. The first argument names
+ * The jar's entry point: {@code java -jar wirt.jar wirt|wirtd|wirtctl ...}. The first argument names
  * the program; the rest are that program's.
  */
 public final class Main {
@@ -22,15 +23,16 @@ public final class Main {
   /** Runs a program and returns its exit code; testable without exiting the JVM. */
   public static ExitCode run(PrintWriter out, PrintWriter err, String... args) {
     if (args.length == 0) {
-      err.println("usage: java -jar wirt.jar <wirtd|wirtctl> [--config FILE] ...");
+      err.println("usage: java -jar wirt.jar <wirt|wirtd|wirtctl> [--config FILE] ...");
       return ExitCode.USAGE;
     }
     String[] rest = Arrays.copyOfRange(args, 1, args.length);
     return switch (args[0]) {
       case "wirtd" -> WirtdCommand.run(out, err, rest);
       case "wirtctl" -> WirtctlCommand.run(out, err, rest);
+      case "wirt" -> WirtCommand.run(out, err, rest);
       default -> {
-        err.println("wirt.jar: unknown program '" + args[0] + "'; the programs are wirtd and wirtctl");
+        err.println("wirt.jar: unknown program '" + args[0] + "'; the programs are wirt, wirtd and wirtctl");
         yield ExitCode.USAGE;
       }
     };

@@ -23,15 +23,19 @@ import picocli.CommandLine.ParentCommand;
 
 /** {@code wirtctl}: the admin's CLI, run as root or through sudo (SPEC 10). */
 @Command(name = "wirtctl", mixinStandardHelpOptions = true, version = "wirtctl 0.1.0",
-    description = "Administers wirt: gives libvirt domains to users and takes them back.",
-    subcommands = {WirtctlCommand.Assign.class, WirtctlCommand.Unassign.class})
+    description = {"Administers wirt: asks the running wirtd how it does (status, users, queue),",
+        "tells it to reload or drain, and gives libvirt domains to users and takes them back.",
+        "Run it as root, or as a member of the admin group through sudo."},
+    subcommands = {DaemonCommands.Status.class, DaemonCommands.Users.class,
+        DaemonCommands.Queue.class, DaemonCommands.Reload.class, DaemonCommands.Drain.class,
+        WirtctlCommand.Assign.class, WirtctlCommand.Unassign.class})
 public final class WirtctlCommand implements Callable<Integer> {
 
   @Option(names = "--config", paramLabel = "FILE", description = "configuration file (default: ${DEFAULT-VALUE})")
   Path config = ConfigLoader.DEFAULT_PATH;
 
-  private final PrintWriter out;
-  private final PrintWriter err;
+  final PrintWriter out;
+  final PrintWriter err;
 
   private WirtctlCommand(PrintWriter out, PrintWriter err) {
     this.out = out;
@@ -44,7 +48,8 @@ public final class WirtctlCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    err.println("wirtctl: name a command: assign or unassign (wirtctl --help)");
+    err.println("wirtctl: name a command: status, users, queue, reload, drain, assign or unassign"
+        + " (wirtctl --help)");
     return ExitCode.USAGE.code();
   }
 

@@ -15,6 +15,7 @@ import org.slf4j.LoggerFactory;
 import org.wirt.config.Config;
 import org.wirt.config.ConfigException;
 import org.wirt.config.ConfigLoader;
+import org.wirt.daemon.ControlSocket;
 import org.wirt.daemon.Daemon;
 import org.wirt.hypervisor.Hypervisor;
 import org.wirt.hypervisor.HypervisorException;
@@ -24,6 +25,7 @@ import org.wirt.mail.Mailer;
 import org.wirt.posix.Inotify;
 import org.wirt.posix.Nss;
 import org.wirt.posix.Passwd;
+import org.wirt.posix.SystemdNotify;
 import org.wirt.queue.Journal;
 import org.wirt.status.AuditLog;
 import org.wirt.status.Notifier;
@@ -119,6 +121,7 @@ public final class WirtdCommand implements Callable<Integer> {
       Daemon daemon = new Daemon(cfg, members, hypervisor, Inotify.open(), journal,
           new Recorder(clock, audit), notifier, clock);
       Thread hook = new Thread(() -> {
+        SystemdNotify.stopping();
         daemon.close();
         stopped.countDown();
       }, "wirt-shutdown");
@@ -128,12 +131,34 @@ public final class WirtdCommand implements Callable<Integer> {
       if (demoSetup == null) {
         sun.misc.Signal.handle(new sun.misc.Signal("HUP"), signal -> reload(daemon, nss));
       }
-      if (demoSetup != null) {
-        demoSetup.printWelcome(out);
+      try (ControlSocket control = ControlSocket.open(cfg.stateDir(), new ControlHandler(daemon,
+          () -> reloadOrThrow(daemon, nss, demoSetup != null)), nss.euid())) {
+        log.info("control socket {}", cfg.stateDir().resolve(ControlSocket.FILE));
+        SystemdNotify.ready("serving " + daemon.userCount() + " users");
+        if (demoSetup != null) {
+          demoSetup.printWelcome(out);
+        }
+        stopped.await();
       }
-      stopped.await();
     }
     return ExitCode.OK.code();
+  }
+
+  /** {@code wirtctl reload}: like SIGHUP, but the refusal goes back to the admin. */
+  private String reloadOrThrow(Daemon daemon, Nss nss, boolean demo) {
+    if (demo) {
+      throw new IllegalStateException("the demo has no configuration file to reload");
+    }
+    Config next;
+    try {
+      next = ConfigLoader.load(config);
+    } catch (ConfigException e) {
+      log.error("reload refused, keeping the running configuration: {}", e.getMessage());
+      throw new IllegalArgumentException("refused, the running configuration is kept: "
+          + e.getMessage());
+    }
+    daemon.reload(next, members(next, nss));
+    return "configuration reloaded from " + config;
   }
 
   /** The mailer, started, or null where no mail is sent (the demo, or mail disabled). */
@@ -175,6 +200,9 @@ public final class WirtdCommand implements Callable<Integer> {
   /** Takes the instance lock, or returns null if another process holds it. */
   private static FileLock lock(Path stateDir) throws IOException {
     Files.createDirectories(stateDir);
+    // wirtd's own state (journal, outbox, control socket) is for its owner alone.
+    Files.setPosixFilePermissions(stateDir,
+        java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
     FileChannel channel = FileChannel.open(stateDir.resolve("wirtd.lock"),
         StandardOpenOption.CREATE, StandardOpenOption.WRITE);
     FileLock lock = channel.tryLock();

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -80,6 +81,13 @@ public final class Daemon implements AutoCloseable {
   private final Thread watcherThread;
   private volatile Instant membersRead = Instant.MIN;
   private volatile Instant lastSweep = Instant.MIN;
+  private volatile long lastSweepMs;
+  private volatile boolean libvirtUp = true;
+  private final java.util.concurrent.atomic.AtomicBoolean draining =
+      new java.util.concurrent.atomic.AtomicBoolean();
+  private final AtomicInteger busy = new AtomicInteger();
+  private final Heartbeat heartbeat;
+  private final Instant started;
 
   public Daemon(Config config, Members members, Hypervisor hypervisor, Inotify inotify,
       Journal journal, Recorder recorder, Notifier notifier, Clock clock) {
@@ -98,6 +106,8 @@ public final class Daemon implements AutoCloseable {
         clock, timer, config.maxCommandBytes(), this::requestRescan);
     this.recovery = new Recovery(journal, roster, owners, executor, statuses, recorder, clock);
     this.watcherThread = named("wirt-watch").newThread(watcher);
+    this.heartbeat = new Heartbeat(clock, config.sweepInterval());
+    this.started = clock.instant();
   }
 
   /** Reads ownership and members, starts every thread and runs the first sweep. */
@@ -189,6 +199,7 @@ public final class Daemon implements AutoCloseable {
    * a sweep refreshes ownership and every status and picks the waiting commands up.
    */
   public void libvirtConnectivity(boolean up) {
+    libvirtUp = up;
     sweeper.execute(() -> {
       if (up) {
         sweep();
@@ -207,10 +218,95 @@ public final class Daemon implements AutoCloseable {
     return roster.size();
   }
 
+  /**
+   * Stops taking commands ({@code wirtctl drain}) or takes them again ({@code drain --off}).
+   * Commands already running finish; queued ones stay in the users' trees. Users see {@code
+   * "draining": true} in {@code info/wirtd.json}.
+   */
+  public void drain(boolean on) {
+    if (draining.getAndSet(on) != on) {
+      log.info(on ? "draining: no new commands are taken; running={}" : "drain ended running={}",
+          busy.get());
+      sweeper.execute(() -> roster.all().forEach(t -> heartbeat.beat(t, true, on)));
+      if (!on) {
+        sweeper.execute(this::sweep);
+      }
+    }
+  }
+
+  /** What {@code wirtctl status} shows. */
+  public DaemonReport.Overview overview() {
+    return new DaemonReport.Overview(ProcessHandle.current().pid(), started.toString(),
+        config.libvirtUri(), libvirtUp, draining.get(), config.workers(), busy.get(),
+        roster.size(), watcher.watchCount(),
+        lastSweep.equals(Instant.MIN) ? null : lastSweep.toString(), lastSweepMs,
+        new java.util.TreeMap<>(scheduler.depths()));
+  }
+
+  /** What {@code wirtctl users} shows: every served user, their watch mode and VMs. */
+  public List<DaemonReport.UserLine> users() {
+    Map<String, Integer> depths = scheduler.depths();
+    List<DaemonReport.UserLine> lines = new ArrayList<>();
+    for (HomeTree tree : roster.all()) {
+      String user = tree.identity().user();
+      boolean exists;
+      try {
+        exists = tree.exists();
+      } catch (java.io.IOException e) {
+        exists = false;
+      }
+      lines.add(new DaemonReport.UserLine(user, tree.identity().uid(), tree.root().toString(),
+          exists, !exists ? "none" : watcher.isSweepOnly(user) ? "sweep-only" : "inotify",
+          owners.ownedBy(tree.identity()).size(), depths.getOrDefault(user, 0)));
+    }
+    return lines;
+  }
+
+  /** What {@code wirtctl queue [user]} shows: command files waiting, per VM. */
+  public List<DaemonReport.QueueLine> queue(Optional<String> onlyUser) {
+    List<DaemonReport.QueueLine> lines = new ArrayList<>();
+    for (HomeTree tree : roster.all()) {
+      String user = tree.identity().user();
+      if (onlyUser.isPresent() && !onlyUser.get().equals(user)) {
+        continue;
+      }
+      try {
+        if (!tree.exists()) {
+          continue;
+        }
+        for (org.wirt.tree.Entry e : tree.listVmDirectories()) {
+          Optional<String> vm = e.name().text().filter(org.wirt.command.Names::isVm);
+          if (vm.isEmpty() || e.type() != org.wirt.tree.EntryType.DIRECTORY) {
+            continue;
+          }
+          HomeTree.Listing l = tree.oldestCommands(vm.get(), 1,
+              java.util.Comparator.comparingLong(org.wirt.tree.Entry::mtimeNanos));
+          if (l.total() > 0) {
+            lines.add(new DaemonReport.QueueLine(user, vm.get(), l.total(),
+                l.oldest().get(0).name().toString()));
+          }
+        }
+      } catch (java.io.IOException e) {
+        log.warn("cannot list the queue of user={}: {}", user, e.getMessage());
+      }
+    }
+    return lines;
+  }
+
+  /** Returns the number of commands running now. */
+  public int running() {
+    return busy.get();
+  }
+
   private void work() {
     while (!scheduler.isClosed()) {
       Optional<VmKey> next;
       try {
+        if (draining.get()) {
+          // Queued commands stay where they are until `wirtctl drain --off` or a restart.
+          Thread.sleep(200);
+          continue;
+        }
         next = scheduler.take(1, TimeUnit.SECONDS);
       } catch (InterruptedException e) {
         return;
@@ -219,7 +315,13 @@ public final class Daemon implements AutoCloseable {
         continue;
       }
       VmKey key = next.get();
+      if (draining.get()) {
+        // Taken just as draining began: give it back untouched.
+        scheduler.release(key, true);
+        continue;
+      }
       CompletableFuture<Boolean> turn;
+      busy.incrementAndGet();
       try {
         turn = server.serve(key);
       } catch (RuntimeException e) {
@@ -227,6 +329,7 @@ public final class Daemon implements AutoCloseable {
         turn = CompletableFuture.completedFuture(false);
       }
       turn.whenComplete((more, error) -> {
+        busy.decrementAndGet();
         if (error != null) {
           log.error("serving failed user={} vm={}", key.user(), key.vm(), error);
         }
@@ -248,9 +351,11 @@ public final class Daemon implements AutoCloseable {
       }
       for (HomeTree tree : roster.all()) {
         scanner.scan(tree);
+        heartbeat.beat(tree, false, draining.get());
       }
       statuses.retryPending();
       lastSweep = clock.instant();
+      lastSweepMs = Duration.between(now, lastSweep).toMillis();
       log.debug("sweep done users={} ms={}", roster.size(),
           Duration.between(now, lastSweep).toMillis());
     } catch (RuntimeException e) {
@@ -264,6 +369,7 @@ public final class Daemon implements AutoCloseable {
     for (String user : gone) {
       log.info("user={} is no longer a member; their commands stay untouched", user);
       watcher.forget(user);
+      heartbeat.forget(user);
     }
   }
 
@@ -304,6 +410,7 @@ public final class Daemon implements AutoCloseable {
   @Override
   public void close() {
     log.info("wirtd stopping");
+    draining.set(true);
     scheduler.close();
     watcher.close();
     sweeper.shutdownNow();
@@ -314,6 +421,7 @@ public final class Daemon implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
+    heartbeat.stopped(roster.all());
     events.shutdownNow();
     timer.shutdownNow();
     try {

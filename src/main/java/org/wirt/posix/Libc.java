@@ -78,6 +78,14 @@ final class Libc {
 
   static native String strerror(int errnum);
 
+  static native int socket(int domain, int type, int protocol);
+
+  static native int bind(int fd, byte[] addr, int addrlen);
+
+  static native long sendto(int fd, byte[] buf, long len, int flags, byte[] addr, int addrlen);
+
+  static native long recv(int fd, byte[] buf, long len, int flags);
+
   /** errno of this thread's last native call (JNA saves it right after the call). */
   static int errno() {
     return Native.getLastError();

@@ -13,6 +13,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -27,6 +28,8 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.wirt.hypervisor.LibvirtHypervisor;
 import org.wirt.hypervisor.Owner;
+import org.wirt.posix.NotifyReceiver;
+import org.wirt.testing.Programs;
 import org.wirt.testing.Libvirtd;
 import org.wirt.testing.RealUsers;
 import org.wirt.testing.RealUsers.User;
@@ -53,6 +56,7 @@ class WirtdEndToEndTest {
   private User bob;
   private String group;
   private GreenMail mailbox;
+  private NotifyReceiver systemd;
 
   @BeforeEach
   void setUp() throws Exception {
@@ -81,7 +85,10 @@ class WirtdEndToEndTest {
          "mail": {"smtpHost": "127.0.0.1", "smtpPort": %d, "adminAddress": "root@localhost"}}
         """.formatted(group, dir.resolve("state"), dir.resolve("log"), smtpPort));
     daemonLog = dir.resolve("wirtd.out");
-    daemon = program(daemonLog, "wirtd", "--config", config.toString()).start();
+    systemd = NotifyReceiver.bind(dir.resolve("notify.sock"));
+    ProcessBuilder wirtd = program(daemonLog, "wirtd", "--config", config.toString());
+    wirtd.environment().put("NOTIFY_SOCKET", systemd.path().toString());
+    daemon = wirtd.start();
     await("wirtd started", () -> log().contains("wirtd started"));
     await("alice's skeleton", () -> Files.isDirectory(tree(alice).resolve("command/vm/web")));
     await("bob's skeleton", () -> Files.isDirectory(tree(bob).resolve("command/vm/web")));
@@ -103,6 +110,7 @@ class WirtdEndToEndTest {
         libvirt.undefine(uuid);
       }
     } finally {
+      systemd.close();
       mailbox.stop();
       libvirt.close();
       users.close();
@@ -176,6 +184,148 @@ class WirtdEndToEndTest {
     } catch (jakarta.mail.MessagingException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  @Test
+  void aUserRunsWirtAndSeesTheAnswer() throws Exception {
+    RealUsers.Exit started = users.attempt(alice, wirt("start", "web"));
+    assertEquals(0, started.code(), started.toString());
+    assertEquals("started " + alice.name() + "-web\n", started.stdout());
+    RealUsers.Exit list = users.attempt(alice, wirt("list"));
+    assertEquals(0, list.code(), list.toString());
+    assertTrue(list.stdout().matches("(?s)VM +STATE +VCPUS +MEMORY +AUTOSTART +ADDRESSES\\n"
+        + "web +running +1 +128 MiB +off +-\\n"), list.stdout());
+    assertTrue(users.attempt(alice, wirt("status", "web")).stdout().contains("state:       running"));
+
+    RealUsers.Exit again = users.attempt(alice, wirt("resume", "web"));
+    assertEquals(0, again.code(), again.toString());
+
+    await("guest listens for the power button",
+        () -> read(TestGuest.serialLog(alice.name() + "-web")).contains(TestGuest.READY));
+    RealUsers.Exit stopped = users.attempt(alice, wirt("stop", "web", "--grace", "60"));
+    assertEquals(0, stopped.code(), stopped.toString());
+    assertTrue(stopped.stdout().startsWith("shut down " + alice.name() + "-web in "), stopped.stdout());
+
+    RealUsers.Exit noSuchVm = users.attempt(alice, wirt("start", "nosuch"));
+    assertEquals(2, noSuchVm.code(), noSuchVm.toString());
+    assertEquals("wirt: you have no VM 'nosuch' (no " + tree(alice) + "/command/vm/nosuch); "
+        + "your VMs: web\n", noSuchVm.stderr());
+
+    users.run(alice, "mkdir", vmDir(alice, "other").toString());
+    RealUsers.Exit refused = users.attempt(alice, wirt("start", "other"));
+    assertEquals(5, refused.code(), refused.toString());
+    assertTrue(refused.stderr().startsWith("wirt: start other refused: "), refused.stderr());
+    assertTrue(refused.stderr().contains("VM 'other' is not yours"), refused.stderr());
+
+    RealUsers.Exit history = users.attempt(alice, wirt("history"));
+    assertTrue(history.stdout().lines().count() >= 5, history.stdout());
+
+    daemon.destroy();
+    assertTrue(daemon.waitFor(30, TimeUnit.SECONDS));
+    RealUsers.Exit down = users.attempt(alice, wirt("start", "web"));
+    assertEquals(4, down.code(), down.toString());
+    assertTrue(down.stderr().startsWith("wirt: wirtd is stopped (it stopped at "), down.stderr());
+    assertTrue(down.stderr().contains("nothing was queued"), down.stderr());
+    RealUsers.Exit queued = users.attempt(alice, wirt("start", "web", "--no-wait"));
+    assertEquals(0, queued.code(), queued.toString());
+    assertTrue(queued.stdout().startsWith("queued command/vm/web/start.w"), queued.stdout());
+  }
+
+  @Test
+  void aHeartbeatThatStopsIsNoticedWhileWaiting() throws Exception {
+    // wirtd killed without a chance to say so: wirt notices the heartbeat going stale.
+    Path beat = tree(alice).resolve("info/wirtd.json");
+    await("heartbeat written", () -> Files.exists(beat));
+    RealUsers.root("kill", "-STOP", Long.toString(daemon.pid()));
+    try {
+      JsonNode old = JSON.readTree(beat.toFile());
+      String stale = old.toString().replace(old.path("heartbeat").asText(), "2026-01-01T00:00:00Z");
+      users.sh(alice, "printf '%s' '" + stale + "' > '" + beat + "'");
+      RealUsers.Exit down = users.attempt(alice, wirt("start", "web"));
+      assertEquals(4, down.code(), down.toString());
+      assertTrue(down.stderr().startsWith("wirt: wirtd seems to be down: its last heartbeat in "),
+          down.stderr());
+    } finally {
+      RealUsers.root("kill", "-CONT", Long.toString(daemon.pid()));
+    }
+  }
+
+  @Test
+  void wirtctlAsksTheRunningDaemonAndSystemdHearsFromIt() throws Exception {
+    assertEquals(Optional.of("READY=1\nSTATUS=serving 2 users"), systemd.receive(60_000));
+
+    String status = run("wirtctl", "--config", config.toString(), "status");
+    assertTrue(status.startsWith("wirtd:      running (pid " + daemon.pid() + ", since "), status);
+    assertTrue(status.contains("libvirt:    qemu:///system connected\n"), status);
+    assertTrue(status.contains("users:      2 served"), status);
+    assertTrue(status.contains("queued:     nothing\n"), status);
+    String usersTable = run("wirtctl", "--config", config.toString(), "users");
+    assertTrue(usersTable.matches("(?s)USER +UID +WATCH +VMS +BUSY +TREE\n.*"), usersTable);
+    for (User u : List.of(alice, bob)) {
+      assertTrue(usersTable.contains(u.name() + "  "), usersTable);
+    }
+    assertTrue(usersTable.contains("inotify"), usersTable);
+    assertEquals("nothing queued\n", run("wirtctl", "--config", config.toString(), "queue"));
+
+    assertTrue(run("wirtctl", "--config", config.toString(), "drain")
+        .startsWith("drained: no command is running"));
+    users.run(alice, "touch", vmDir(alice, "web").resolve("status.held").toString());
+    await("queued while draining", () -> {
+      try {
+        return run("wirtctl", "--config", config.toString(), "queue", alice.name())
+            .contains(alice.name() + "  web  1      status.held");
+      } catch (Exception e) {
+        return false;
+      }
+    });
+    assertTrue(run("wirtctl", "--config", config.toString(), "status").contains("DRAINING"));
+    assertTrue(Files.exists(vmDir(alice, "web").resolve("status.held")), "not taken while draining");
+    assertEquals("drain ended: taking commands again\n",
+        run("wirtctl", "--config", config.toString(), "drain", "--off"));
+    assertEquals("held", history(alice, 1).get("tag").asText());
+
+    // wirtctl reads a good copy; wirtd its own file, made bad: wirtd refuses and says why.
+    String good = Files.readString(config);
+    Path copy = dir.resolve("wirtctl.json");
+    Files.writeString(copy, good);
+    Files.writeString(config, good.replace("{\"group\"", "{\"bogus\": 1, \"group\""));
+    Path out = Files.createTempFile(dir, "reload", ".out");
+    Process bad = program(out, "wirtctl", "--config", copy.toString(), "reload").start();
+    assertTrue(bad.waitFor(60, TimeUnit.SECONDS));
+    assertEquals(1, bad.exitValue(), read(out));
+    assertEquals("wirtctl: refused, the running configuration is kept: " + config
+        + ": unknown key 'bogus'", read(out).lines().findFirst().orElse("").replaceFirst(
+            "; known keys.*", ""));
+    Files.writeString(config, good);
+    assertEquals("configuration reloaded from " + config + "\n",
+        run("wirtctl", "--config", config.toString(), "reload"));
+
+    // Only root reaches the socket: a group member cannot, even with a readable configuration.
+    Path readable = Files.createTempFile("wirt-conf", ".json");
+    Files.writeString(readable, good);
+    RealUsers.root("chmod", "a+r", readable.toString());
+    try {
+      RealUsers.Exit denied = users.attempt(alice, Programs.command("wirtctl", "--config",
+          readable.toString(), "status").toArray(String[]::new));
+      assertEquals(4, denied.code(), denied.toString());
+      assertTrue(denied.stderr().contains("permission denied; run wirtctl as root"), denied.stderr());
+    } finally {
+      Files.delete(readable);
+    }
+
+    daemon.destroy();
+    assertTrue(daemon.waitFor(30, TimeUnit.SECONDS));
+    assertEquals(Optional.of("STOPPING=1"), systemd.receive(10_000));
+    Path out2 = Files.createTempFile(dir, "down", ".out");
+    Process down = program(out2, "wirtctl", "--config", config.toString(), "status").start();
+    assertTrue(down.waitFor(60, TimeUnit.SECONDS));
+    assertEquals(4, down.exitValue());
+    assertTrue(read(out2).startsWith("wirtctl: wirtd is not running (nothing listens on "
+        + dir.resolve("state/control.sock")), read(out2));
+  }
+
+  private static String[] wirt(String... args) throws IOException {
+    return Programs.command("wirt", args).toArray(String[]::new);
   }
 
   @Test

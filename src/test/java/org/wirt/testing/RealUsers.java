@@ -43,6 +43,9 @@ public final class RealUsers implements AutoCloseable {
   /** The output of a command that exited with status 0. */
   public record Result(String stdout, String stderr) {}
 
+  /** How a command ended, whatever its exit status. */
+  public record Exit(int code, String stdout, String stderr) {}
+
   private RealUsers() {}
 
   /**
@@ -122,6 +125,13 @@ public final class RealUsers implements AutoCloseable {
     return exec(cmd);
   }
 
+  /** Runs {@code command} as {@code user} and returns how it ended, success or not. */
+  public Exit attempt(User user, String... command) throws IOException {
+    List<String> cmd = new ArrayList<>(List.of("runuser", "-u", user.name(), "--"));
+    cmd.addAll(List.of(command));
+    return execAny(cmd);
+  }
+
   /** Runs {@code script} with {@code sh -c} as {@code user}; fails unless it exits with 0. */
   public Result sh(User user, String script) throws IOException {
     return run(user, "sh", "-c", script);
@@ -192,6 +202,19 @@ public final class RealUsers implements AutoCloseable {
   }
 
   private static Result exec(List<String> cmd) throws IOException {
+    Exit e = execAny(cmd);
+    if (e.code() != 0) {
+      throw new AssertionError("command " + cmd + " exited with " + e.code() + ": " + e.stderr().strip());
+    }
+    return new Result(e.stdout(), e.stderr());
+  }
+
+  /** Runs a command as root and returns how it ended, success or not. */
+  public static Exit attemptAsRoot(String... command) throws IOException {
+    return execAny(List.of(command));
+  }
+
+  private static Exit execAny(List<String> cmd) throws IOException {
     Process p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
     try {
       byte[][] streams = new byte[2][];
@@ -205,10 +228,7 @@ public final class RealUsers implements AutoCloseable {
       err.join();
       String out = new String(streams[0], StandardCharsets.UTF_8);
       String errText = new String(streams[1], StandardCharsets.UTF_8);
-      if (p.exitValue() != 0) {
-        throw new AssertionError("command " + cmd + " exited with " + p.exitValue() + ": " + errText.strip());
-      }
-      return new Result(out, errText);
+      return new Exit(p.exitValue(), out, errText);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       p.destroyForcibly();

@@ -1,0 +1,74 @@
+package org.wirt.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.function.Supplier;
+import org.wirt.daemon.ControlSocket;
+import org.wirt.daemon.Daemon;
+
+/** What wirtd answers on its control socket: the other half of {@code wirtctl}. */
+final class ControlHandler implements ControlSocket.Handler {
+  private static final JsonMapper JSON = JsonMapper.builder().build();
+  /** How long {@code drain} waits for running commands (a guest's shutdown can take minutes). */
+  static final Duration DRAIN_WAIT = Duration.ofMinutes(10);
+
+  private final Daemon daemon;
+  private final Supplier<String> reload;
+
+  /**
+   * @param reload re-reads the configuration and returns what happened; throws with the reason
+   *     when the new configuration is refused
+   */
+  ControlHandler(Daemon daemon, Supplier<String> reload) {
+    this.daemon = daemon;
+    this.reload = reload;
+  }
+
+  @Override
+  public JsonNode handle(JsonNode request) throws Exception {
+    String command = request.path("command").asText();
+    return switch (command) {
+      case "status" -> JSON.valueToTree(daemon.overview());
+      case "users" -> wrap("users", JSON.valueToTree(daemon.users()));
+      case "queue" -> wrap("queue", JSON.valueToTree(daemon.queue(
+          Optional.ofNullable(request.get("user")).filter(JsonNode::isTextual).map(JsonNode::asText))));
+      case "reload" -> message(reload.get());
+      case "drain" -> drain(request.path("on").asBoolean(true), request.path("wait").asBoolean(true));
+      default -> ControlSocket.error("unknown command '" + command
+          + "'; wirtd knows status, users, queue, reload, drain");
+    };
+  }
+
+  private JsonNode drain(boolean on, boolean wait) throws InterruptedException {
+    daemon.drain(on);
+    if (!on) {
+      return message("drain ended: taking commands again");
+    }
+    Instant deadline = Instant.now().plus(DRAIN_WAIT);
+    while (wait && daemon.running() > 0 && Instant.now().isBefore(deadline)) {
+      Thread.sleep(100);
+    }
+    int running = daemon.running();
+    ObjectNode n = message(running == 0
+        ? "drained: no command is running and none will be taken until `wirtctl drain --off` or a restart"
+        : "draining: " + running + " command(s) still running; none will be taken");
+    n.put("running", running);
+    return n;
+  }
+
+  private static ObjectNode wrap(String key, JsonNode value) {
+    ObjectNode n = JSON.createObjectNode();
+    n.set(key, value);
+    return n;
+  }
+
+  private static ObjectNode message(String text) {
+    ObjectNode n = JSON.createObjectNode();
+    n.put("message", text);
+    return n;
+  }
+}

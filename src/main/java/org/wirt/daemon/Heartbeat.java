@@ -1,0 +1,84 @@
+package org.wirt.daemon;
+
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.wirt.tree.HomeTree;
+
+/**
+ * {@code ~/wirt/info/wirtd.json}: tells a user's {@code wirt} whether wirtd is serving them, so it
+ * can say so at once instead of waiting for a result that will not come. Written at the sweep
+ * when the last one is {@link #EVERY} old, and with {@code "running": false} when wirtd stops. A
+ * reader takes a heartbeat older than {@code staleAfterSeconds} to mean wirtd is gone.
+ */
+final class Heartbeat {
+  private static final Logger log = LoggerFactory.getLogger(Heartbeat.class);
+  static final Duration EVERY = Duration.ofSeconds(30);
+  static final String FILE = "info/wirtd.json";
+  private static final JsonMapper JSON = JsonMapper.builder().build();
+
+  private final Clock clock;
+  private final Instant started;
+  private final long pid = ProcessHandle.current().pid();
+  private final long staleAfterSeconds;
+  private final Map<String, Instant> written = new ConcurrentHashMap<>();
+
+  Heartbeat(Clock clock, Duration sweepInterval) {
+    this.clock = clock;
+    this.started = clock.instant();
+    // A beat is due every EVERY and is written by a sweep, which may come a sweep interval late.
+    this.staleAfterSeconds = 2 * (EVERY.toSeconds() + sweepInterval.toSeconds()) + 5;
+  }
+
+  /** Writes the user's heartbeat if it is due (or the daemon's state changed: force). */
+  void beat(HomeTree tree, boolean force, boolean draining) {
+    Instant now = clock.instant();
+    String user = tree.identity().user();
+    Instant last = written.get(user);
+    if (!force && last != null && now.isBefore(last.plus(EVERY))) {
+      return;
+    }
+    if (write(tree, now, true, draining)) {
+      written.put(user, now);
+    }
+  }
+
+  /** Tells every user wirtd has stopped; best effort, it is shutting down. */
+  void stopped(Collection<HomeTree> trees) {
+    Instant now = clock.instant();
+    for (HomeTree tree : trees) {
+      if (written.containsKey(tree.identity().user())) {
+        write(tree, now, false, false);
+      }
+    }
+  }
+
+  void forget(String user) {
+    written.remove(user);
+  }
+
+  private boolean write(HomeTree tree, Instant now, boolean running, boolean draining) {
+    ObjectNode n = JSON.createObjectNode();
+    n.put("running", running);
+    n.put("draining", draining);
+    n.put("pid", pid);
+    n.put("started", started.toString());
+    n.put("heartbeat", now.toString());
+    n.put("staleAfterSeconds", staleAfterSeconds);
+    try {
+      tree.writeFile(FILE, (n.toPrettyString() + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      return true;
+    } catch (IOException e) {
+      log.debug("heartbeat not written user={}: {}", tree.identity().user(), e.getMessage());
+      return false;
+    }
+  }
+}
