@@ -73,7 +73,9 @@ final class Demo {
     out.println("wirt demo running: libvirt's test driver, users alice (VMs web, db) and bob (VM web).");
     out.println("In another terminal, try:");
     out.println();
-    out.println("  touch " + alice.resolve("command/vm/web/start"));
+    out.println("  java -jar target/wirt.jar wirt --tree " + alice + " start web");
+    out.println("  java -jar target/wirt.jar wirt --tree " + alice + " list");
+    out.println("  touch " + alice.resolve("command/vm/db/start") + "   # the same, with a file");
     out.println("  cat " + alice.resolve("info/vm/web/status.json"));
     out.println("  cat " + alice.resolve("logs/history.log"));
     out.println("  echo 'timeout=5 force' > " + alice.resolve("command/vm/web/.stop.tmp")
