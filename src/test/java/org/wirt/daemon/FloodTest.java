@@ -33,6 +33,16 @@ class FloodTest {
       assertEquals("ok", h.awaitHistory(bob, 1).get("result").asText());
       long left = count(vms.resolve("web"));
       assertTrue(left > 90_000, "bob was served while mallory still had " + left + " queued");
+      // The sweep does not read the backlog, it only asks whether there is one: it finishes, and
+      // a command bob wrote where no watch sees it is found by that sweep.
+      h.daemon().sweepNow();
+      h.users.sh(bob, "mkdir '" + h.tree(bob).resolve("command/vm/.new") + "' && touch '"
+          + h.tree(bob).resolve("command/vm/.new/status.swept") + "'");
+      // Renamed over the empty web/ in one step (the daemon would recreate a missing web/).
+      h.users.sh(bob, "cd '" + h.tree(bob).resolve("command/vm") + "' && mv -T .new web");
+      h.daemon().sweepNow();
+      assertEquals("swept", h.awaitHistory(bob, 2).get("tag").asText());
+      assertTrue(count(vms.resolve("web")) > 80_000, "still flooded while the sweeps ran");
       assertTrue(h.history(mallory).stream().allMatch(l -> l.get("result").asText().equals("ok")));
     }
   }
