@@ -1,6 +1,7 @@
 package org.wirt.command;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 
 /** A command's verb with its parsed content: what the user asked for (SPEC 5). */
@@ -76,6 +77,29 @@ public sealed interface Command {
   record Status() implements Command {
     public Verb verb() {
       return Verb.STATUS;
+    }
+  }
+
+  /**
+   * A new VM on a golden image (SPEC 5). A null setting takes the image's default; null {@code
+   * sshKeys} means the keys of the user's {@code ~/.ssh/authorized_keys}.
+   */
+  record Create(String image, Integer vcpus, Integer memoryMiB, Integer diskGiB,
+      List<String> sshKeys, Boolean autostart, String hostname) implements Command {
+    public Create {
+      Objects.requireNonNull(image, "image");
+      sshKeys = sshKeys == null ? null : List.copyOf(sshKeys);
+    }
+
+    public Verb verb() {
+      return Verb.CREATE;
+    }
+  }
+
+  /** Undefine the VM and remove the volumes wirt made for it. */
+  record Delete() implements Command {
+    public Verb verb() {
+      return Verb.DELETE;
     }
   }
 }

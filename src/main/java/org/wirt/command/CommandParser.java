@@ -30,9 +30,12 @@ public final class CommandParser {
       case STATUS -> empty(text, verb, new Command.Status());
       case STOP -> stop(text);
       case AUTOSTART -> autostart(text);
-      case CREATE, DELETE, CONFIG, SNAPSHOT, REVERT, SNAPSHOT_DELETE, CONSOLIDATE ->
+      case CREATE -> CreateParser.parse(text);
+      case DELETE -> empty(text, verb, new Command.Delete());
+      case CONFIG, SNAPSHOT, REVERT, SNAPSHOT_DELETE, CONSOLIDATE ->
           throw new Refusal("'" + verb.fileName() + "' is not available in this version of wirtd; "
-              + "available verbs: start, stop, destroy, reboot, reset, suspend, resume, autostart, status");
+              + "available verbs: start, stop, destroy, reboot, reset, suspend, resume, autostart, status, "
+              + "create, delete");
     };
   }
 
@@ -97,8 +100,13 @@ public final class CommandParser {
     }
   }
 
+  /** Returns whether a line is one plain OpenSSH public key (no options), as {@code create} takes. */
+  public static boolean isPublicKey(String line) {
+    return CreateParser.isPublicKey(line);
+  }
+
   /** Quotes user text for a message, escaped and shortened. */
-  static String quote(String text) {
+  public static String quote(String text) {
     StringBuilder out = new StringBuilder("'");
     text.codePoints().limit(40).forEach(c -> {
       if (c < 0x20 || c == 0x7f || c == '\\' || c == '\'') {

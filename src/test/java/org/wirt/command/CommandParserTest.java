@@ -73,9 +73,10 @@ class CommandParserTest {
   }
 
   @Test
-  void provisioningVerbsAreRefusedUntilAvailable() {
-    Refusal r = assertThrows(Refusal.class, () -> parse(Verb.CREATE, "{}"));
-    assertEquals("'create' is not available in this version of wirtd; available verbs: start, stop, "
-        + "destroy, reboot, reset, suspend, resume, autostart, status", r.getMessage());
+  void unfinishedProvisioningVerbsAreRefusedUntilAvailable() {
+    Refusal r = assertThrows(Refusal.class, () -> parse(Verb.CONSOLIDATE, ""));
+    assertEquals("'consolidate' is not available in this version of wirtd; available verbs: start, "
+        + "stop, destroy, reboot, reset, suspend, resume, autostart, status, create, delete",
+        r.getMessage());
   }
 }

@@ -1,0 +1,76 @@
+package org.wirt.command;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class CreateParserTest {
+
+  private static Command parse(String text) throws Refusal {
+    return CommandParser.parse(Verb.CREATE, text.getBytes(StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void takesEveryKnownKey() throws Refusal {
+    Command.Create c = (Command.Create) parse("""
+        {"image": "debian12", "vcpus": 2, "memoryMiB": 2048, "diskGiB": 20,
+         "sshKeys": ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFoo me@laptop"],
+         "autostart": true, "hostname": "web-1"}
+        """);
+    assertEquals(new Command.Create("debian12", 2, 2048, 20,
+        List.of("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFoo me@laptop"), true, "web-1"), c);
+  }
+
+  @Test
+  void leavesWhatIsNotGivenToTheImage() throws Refusal {
+    Command.Create c = (Command.Create) parse("{\"image\": \"tiny\"}");
+    assertEquals("tiny", c.image());
+    assertNull(c.vcpus());
+    assertNull(c.sshKeys());
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', textBlock = """
+      not json                                  | 'create' content is not valid JSON at line 1, column
+      ''                                        | 'create' takes a JSON object like
+      [1]                                       | 'create' takes a JSON object like
+      {"image": "a", "image": "b"}              | 'create' content is not valid JSON
+      {"vcpus": 1}                              | 'create' needs "image"
+      {"image": "../etc/passwd"}                | 'create' needs "image": the name of a golden image
+      {"image": "a", "colour": "red"}           | 'create' does not know the key 'colour'; known keys: image (required)
+      {"image": "a", "vcpus": -1}               | 'create' "vcpus" is '-1'; it must be a whole number from 1 to 256
+      {"image": "a", "memoryMiB": 99999999999}  | 'create' "memoryMiB" is '99999999999'; it must be a whole number from 64 to 4194304
+      {"image": "a", "diskGiB": 0}              | 'create' "diskGiB" is '0'; it must be a whole number from 1 to 65536
+      {"image": "a", "diskGiB": 1.5}            | 'create' "diskGiB" is '1.5'; it must be a whole number
+      {"image": "a", "autostart": "yes"}        | 'create' "autostart" is '"yes"'; it must be true or false
+      {"image": "a", "sshKeys": "ssh-rsa AAAA"} | 'create' "sshKeys" must be a list
+      {"image": "a", "sshKeys": ["rm -rf /"]}   | 'create' "sshKeys" holds '"rm -rf /"', which is not one OpenSSH public key line
+      {"image": "a", "hostname": "a.b"}         | 'create' "hostname" is '"a.b"'; it must be one DNS label
+      """)
+  void refusesBadContentSayingWhatWouldBeAccepted(String content, String message) {
+    Refusal r = assertThrows(Refusal.class, () -> parse(content));
+    assertTrue(r.getMessage().startsWith(message), r.getMessage());
+  }
+
+  @Test
+  void deleteTakesNoContent() throws Refusal {
+    assertEquals(new Command.Delete(), CommandParser.parse(Verb.DELETE, new byte[0]));
+    Refusal r = assertThrows(Refusal.class,
+        () -> CommandParser.parse(Verb.DELETE, "now".getBytes(StandardCharsets.UTF_8)));
+    assertEquals("'delete' takes no content, but the file holds 'now'; leave the file empty",
+        r.getMessage());
+  }
+
+  @Test
+  void unfinishedVerbsStayRefused() {
+    Refusal r = assertThrows(Refusal.class, () -> CommandParser.parse(Verb.SNAPSHOT, new byte[0]));
+    assertTrue(r.getMessage().contains("not available in this version"), r.getMessage());
+  }
+}
