@@ -66,6 +66,15 @@ public interface Hypervisor extends AutoCloseable {
   void onLifecycle(Consumer<LifecycleEvent> listener) throws HypervisorException;
 
   /**
+   * Returns the storage and definition calls of provisioning.
+   *
+   * @throws HypervisorException if this hypervisor cannot provision
+   */
+  default Storage storage() throws HypervisorException {
+    throw new HypervisorException("this hypervisor cannot create or delete VMs");
+  }
+
+  /**
    * Returns false once the connection is known to be lost (a cheap local check, no round trip).
    */
   default boolean isAlive() {

@@ -246,6 +246,12 @@ public final class LibvirtHypervisor implements Hypervisor {
   }
 
   @Override
+  public Storage storage() throws HypervisorException {
+    ensureOpen("use storage");
+    return new LibvirtStorage(connect);
+  }
+
+  @Override
   public void onLifecycle(Consumer<LifecycleEvent> listener) throws HypervisorException {
     Objects.requireNonNull(listener, "listener");
     ensureOpen("listen for events");

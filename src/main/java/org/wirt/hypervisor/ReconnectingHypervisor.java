@@ -216,6 +216,11 @@ public final class ReconnectingHypervisor implements Hypervisor {
   }
 
   @Override
+  public Storage storage() throws HypervisorException {
+    return call(Hypervisor::storage);
+  }
+
+  @Override
   public void onLifecycle(Consumer<LifecycleEvent> listener) throws HypervisorException {
     lifecycle.add(Objects.requireNonNull(listener, "listener"));
     act(h -> h.onLifecycle(listener));

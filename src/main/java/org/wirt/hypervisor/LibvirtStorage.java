@@ -1,0 +1,295 @@
+package org.wirt.hypervisor;
+
+import java.io.IOException;
+import java.io.StringReader;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import javax.xml.XMLConstants;
+import javax.xml.parsers.DocumentBuilderFactory;
+import javax.xml.parsers.ParserConfigurationException;
+import org.libvirt.Connect;
+import org.libvirt.Domain;
+import org.libvirt.Error.ErrorNumber;
+import org.libvirt.LibvirtException;
+import org.libvirt.StoragePool;
+import org.libvirt.StorageVol;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+import org.w3c.dom.NodeList;
+import org.xml.sax.InputSource;
+import org.xml.sax.SAXException;
+
+/** {@link Storage} on the connection of a {@link LibvirtHypervisor}. */
+final class LibvirtStorage implements Storage {
+  private static final Logger log = LoggerFactory.getLogger(LibvirtStorage.class);
+  private static final int UNDEFINE_MANAGED_SAVE = 1;
+  private static final int UNDEFINE_SNAPSHOTS_METADATA = 2;
+  private static final int UNDEFINE_NVRAM = 4;
+
+  private final Connect connect;
+
+  LibvirtStorage(Connect connect) {
+    this.connect = connect;
+  }
+
+  @Override
+  public void ensureDirPool(String pool, Path directory) throws HypervisorException {
+    String attempt = "prepare storage pool " + pool;
+    try {
+      StoragePool p = lookupPool(pool);
+      if (p == null) {
+        p = connect.storagePoolDefineXML("<pool type='dir'><name>" + OwnerMetadata.escape(pool)
+            + "</name><target><path>" + OwnerMetadata.escape(directory.toString())
+            + "</path><permissions><mode>0755</mode></permissions></target></pool>", 0);
+        p.build(0);
+        log.info("defined storage pool pool={} directory={}", pool, directory);
+      }
+      try {
+        String path = text(parse(p.getXMLDesc(0)), "target", "path");
+        if (!directory.toString().equals(path)) {
+          throw new HypervisorException(attempt + ": the pool exists at " + path + ", not at "
+              + directory + "; change the configuration or the pool");
+        }
+        if (p.isActive() != 1) {
+          p.create(0);
+        }
+        if (p.isPersistent() == 1 && !p.getAutostart()) {
+          p.setAutostart(1);
+        }
+      } finally {
+        p.free();
+      }
+    } catch (LibvirtException e) {
+      throw LibvirtErrors.failure(attempt, e);
+    }
+  }
+
+  @Override
+  public Volume createOverlay(String pool, String name, Path backing, String backingFormat,
+      long capacityBytes) throws HypervisorException {
+    String xml = """
+        <volume type='file'>
+          <name>%s</name>
+          <capacity unit='bytes'>%d</capacity>
+          <target><format type='qcow2'/><permissions><mode>0600</mode></permissions></target>
+          <backingStore><path>%s</path><format type='%s'/></backingStore>
+        </volume>
+        """.formatted(OwnerMetadata.escape(name), capacityBytes,
+        OwnerMetadata.escape(backing.toString()), OwnerMetadata.escape(backingFormat));
+    String attempt = "create volume " + name + " in pool " + pool;
+    try {
+      StoragePool p = requirePool(pool, attempt);
+      try {
+        StorageVol vol = p.storageVolCreateXML(xml, 0);
+        try {
+          return volume(vol);
+        } finally {
+          vol.free();
+        }
+      } finally {
+        p.free();
+      }
+    } catch (LibvirtException e) {
+      throw LibvirtErrors.failure(attempt, e);
+    }
+  }
+
+  @Override
+  public void refreshPool(String pool) throws HypervisorException {
+    String attempt = "refresh storage pool " + pool;
+    try {
+      StoragePool p = requirePool(pool, attempt);
+      try {
+        p.refresh(0);
+      } finally {
+        p.free();
+      }
+    } catch (LibvirtException e) {
+      throw LibvirtErrors.failure(attempt, e);
+    }
+  }
+
+  @Override
+  public List<Volume> volumes(String pool) throws HypervisorException {
+    String attempt = "list volumes of pool " + pool;
+    try {
+      StoragePool p = lookupPool(pool);
+      if (p == null) {
+        return List.of();
+      }
+      try {
+        List<Volume> volumes = new ArrayList<>();
+        for (String name : p.listVolumes()) {
+          StorageVol vol;
+          try {
+            vol = p.storageVolLookupByName(name);
+          } catch (LibvirtException e) {
+            if (LibvirtErrors.is(e, ErrorNumber.VIR_ERR_NO_STORAGE_VOL)) {
+              continue;
+            }
+            throw e;
+          }
+          try {
+            volumes.add(volume(vol));
+          } finally {
+            vol.free();
+          }
+        }
+        return volumes;
+      } finally {
+        p.free();
+      }
+    } catch (LibvirtException e) {
+      throw LibvirtErrors.failure(attempt, e);
+    }
+  }
+
+  @Override
+  public Optional<Volume> volume(Path path) throws HypervisorException {
+    try {
+      StorageVol vol = connect.storageVolLookupByPath(path.toString());
+      try {
+        return Optional.of(volume(vol));
+      } finally {
+        vol.free();
+      }
+    } catch (LibvirtException e) {
+      if (LibvirtErrors.is(e, ErrorNumber.VIR_ERR_NO_STORAGE_VOL)) {
+        return Optional.empty();
+      }
+      throw LibvirtErrors.failure("look up volume " + path, e);
+    }
+  }
+
+  @Override
+  public boolean deleteVolume(Path path) throws HypervisorException {
+    try {
+      StorageVol vol = connect.storageVolLookupByPath(path.toString());
+      try {
+        vol.delete(0);
+        log.info("deleted volume path={}", path);
+        return true;
+      } finally {
+        vol.free();
+      }
+    } catch (LibvirtException e) {
+      if (LibvirtErrors.is(e, ErrorNumber.VIR_ERR_NO_STORAGE_VOL)) {
+        return false;
+      }
+      throw LibvirtErrors.failure("delete volume " + path, e);
+    }
+  }
+
+  @Override
+  public Optional<String> metadata(UUID uuid, String namespace) throws HypervisorException {
+    Domain domain = domain(uuid, "read metadata of");
+    try {
+      return Optional.of(domain.getMetadata(Domain.MetadataType.ELEMENT, namespace, 0));
+    } catch (LibvirtException e) {
+      if (LibvirtErrors.is(e, ErrorNumber.VIR_ERR_NO_DOMAIN_METADATA)) {
+        return Optional.empty();
+      }
+      throw LibvirtErrors.failure("read metadata of " + uuid, e);
+    } finally {
+      free(domain);
+    }
+  }
+
+  @Override
+  public void undefineCompletely(UUID uuid) throws HypervisorException {
+    Domain domain = domain(uuid, "undefine");
+    try {
+      domain.undefine(UNDEFINE_MANAGED_SAVE | UNDEFINE_SNAPSHOTS_METADATA | UNDEFINE_NVRAM);
+    } catch (LibvirtException e) {
+      throw LibvirtErrors.failure("undefine " + uuid, e);
+    } finally {
+      free(domain);
+    }
+  }
+
+  @Override
+  public boolean domainExists(String name) throws HypervisorException {
+    try {
+      free(connect.domainLookupByName(name));
+      return true;
+    } catch (LibvirtException e) {
+      if (LibvirtErrors.is(e, ErrorNumber.VIR_ERR_NO_DOMAIN)) {
+        return false;
+      }
+      throw LibvirtErrors.failure("look up " + name, e);
+    }
+  }
+
+  private Domain domain(UUID uuid, String attempt) throws HypervisorException {
+    try {
+      return connect.domainLookupByUUIDString(uuid.toString());
+    } catch (LibvirtException e) {
+      throw LibvirtErrors.failure(attempt + " " + uuid, e);
+    }
+  }
+
+  private StoragePool lookupPool(String pool) throws LibvirtException {
+    try {
+      return connect.storagePoolLookupByName(pool);
+    } catch (LibvirtException e) {
+      if (LibvirtErrors.is(e, ErrorNumber.VIR_ERR_NO_STORAGE_POOL)) {
+        return null;
+      }
+      throw e;
+    }
+  }
+
+  private StoragePool requirePool(String pool, String attempt)
+      throws LibvirtException, HypervisorException {
+    StoragePool p = lookupPool(pool);
+    if (p == null) {
+      throw new HypervisorException(attempt + ": no storage pool '" + pool + "'; an admin creates "
+          + "it with `wirtctl image import` (or wirtd does at its first create)");
+    }
+    return p;
+  }
+
+  private static Volume volume(StorageVol vol) throws LibvirtException, HypervisorException {
+    Document doc = parse(vol.getXMLDesc(0));
+    String backing = text(doc, "backingStore", "path");
+    return new Volume(vol.getName(), Path.of(vol.getPath()), vol.getInfo().capacity,
+        backing == null || backing.isEmpty() ? Optional.empty() : Optional.of(Path.of(backing)));
+  }
+
+  /** Returns the text of the first {@code child} of the first {@code parent} element, or null. */
+  private static String text(Document doc, String parent, String child) {
+    NodeList parents = doc.getElementsByTagName(parent);
+    for (int i = 0; i < parents.getLength(); i++) {
+      NodeList children = ((Element) parents.item(i)).getElementsByTagName(child);
+      if (children.getLength() > 0) {
+        return children.item(0).getTextContent().strip();
+      }
+    }
+    return null;
+  }
+
+  private static Document parse(String xml) throws HypervisorException {
+    try {
+      DocumentBuilderFactory factory = DocumentBuilderFactory.newInstance();
+      factory.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
+      factory.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
+      return factory.newDocumentBuilder().parse(new InputSource(new StringReader(xml)));
+    } catch (ParserConfigurationException | SAXException | IOException e) {
+      throw new HypervisorException("libvirt returned XML wirt cannot read: " + e.getMessage(),
+          false, e);
+    }
+  }
+
+  private static void free(Domain domain) {
+    try {
+      domain.free();
+    } catch (LibvirtException e) {
+      log.debug("cannot free domain handle", e);
+    }
+  }
+}

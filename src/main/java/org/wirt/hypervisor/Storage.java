@@ -1,0 +1,56 @@
+package org.wirt.hypervisor;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * The storage and definition calls provisioning needs (SPEC 5 {@code create}, {@code delete}),
+ * made on the same libvirt connection as everything else: the test driver keeps a private state
+ * per connection.
+ */
+public interface Storage {
+
+  /** A storage volume: its name, path, virtual size and backing file (if any). */
+  record Volume(String name, Path path, long capacityBytes, Optional<Path> backingFile) {}
+
+  /**
+   * Makes sure a directory pool with this name exists at {@code directory}, is running and starts
+   * with the host; defines, builds and starts it when missing.
+   *
+   * @throws HypervisorException if a pool of that name exists at another directory
+   */
+  void ensureDirPool(String pool, Path directory) throws HypervisorException;
+
+  /**
+   * Creates a qcow2 volume {@code name} in the pool whose backing file is {@code backing} (of
+   * {@code backingFormat}, {@code qcow2} or {@code raw}), {@code capacityBytes} large.
+   */
+  Volume createOverlay(String pool, String name, Path backing, String backingFormat,
+      long capacityBytes) throws HypervisorException;
+
+  /** Makes libvirt look at the pool's directory again (a file was written there). */
+  void refreshPool(String pool) throws HypervisorException;
+
+  /** Returns the pool's volumes, with their backing files; none when there is no such pool. */
+  List<Volume> volumes(String pool) throws HypervisorException;
+
+  /** Returns the volume at this path, if libvirt knows one. */
+  Optional<Volume> volume(Path path) throws HypervisorException;
+
+  /** Deletes the volume at {@code path}; returns false if libvirt knows no volume there. */
+  boolean deleteVolume(Path path) throws HypervisorException;
+
+  /** Returns the element in {@code namespace} of the domain's {@code <metadata>}, if any. */
+  Optional<String> metadata(UUID uuid, String namespace) throws HypervisorException;
+
+  /**
+   * Removes the domain's persistent definition with its snapshot metadata, managed save image and
+   * NVRAM. The domain must be shut off.
+   */
+  void undefineCompletely(UUID uuid) throws HypervisorException;
+
+  /** Returns whether a domain of this name exists, whoever owns it. */
+  boolean domainExists(String name) throws HypervisorException;
+}
