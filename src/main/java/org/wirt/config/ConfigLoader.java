@@ -12,6 +12,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -157,9 +158,26 @@ public final class ConfigLoader {
   }
 
   private static ImagesConfig images(Obj o) throws ConfigException {
-    o.allow("pool", "directory");
-    return new ImagesConfig(o.string("pool", "wirt-images"),
-        o.absolutePath("directory", "/var/lib/wirt/images"));
+    o.allow("pool", "directory", "vmPool", "vmDirectory", "domainType", "networks");
+    Path directory = o.absolutePath("directory", "/var/lib/wirt/images");
+    Path vmDirectory = o.absolutePath("vmDirectory",
+        directory.resolveSibling("vms").toString());
+    if (vmDirectory.equals(directory)) {
+      throw o.bad("vmDirectory", "must differ from 'images.directory': golden images and VM disks "
+          + "live in pools of their own");
+    }
+    String pool = o.string("pool", "wirt-images");
+    String vmPool = o.string("vmPool", "wirt-vms");
+    if (pool.equals(vmPool)) {
+      throw o.bad("vmPool", "must differ from 'images.pool', like \"wirt-vms\"");
+    }
+    String type = o.string("domainType", "kvm");
+    if (!type.equals("kvm") && !type.equals("qemu") && !type.equals("test")) {
+      throw o.bad("domainType", "must be \"kvm\", \"qemu\" (emulation without KVM) or "
+          + "\"test\" (libvirt's test driver)");
+    }
+    return new ImagesConfig(pool, directory, vmPool, vmDirectory, type,
+        o.strings("networks"));
   }
 
   private static Map<String, Path> users(Obj o) throws ConfigException {
@@ -197,6 +215,26 @@ public final class ConfigLoader {
 
     String optionalString(String key) throws ConfigException {
       return has(key) ? string(key, null) : null;
+    }
+
+    /** A list of libvirt network names; empty when absent. */
+    List<String> strings(String key) throws ConfigException {
+      JsonNode value = node.get(key);
+      if (value == null || value.isNull()) {
+        return List.of();
+      }
+      if (!value.isArray()) {
+        throw bad(key, "must be a list of libvirt network names, like [\"default\"]");
+      }
+      List<String> names = new java.util.ArrayList<>();
+      for (JsonNode item : value) {
+        if (!item.isTextual() || !item.asText().matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")) {
+          throw bad(key, "holds " + item + "; each entry must be a libvirt network name, like "
+              + "\"default\"");
+        }
+        names.add(item.asText());
+      }
+      return names;
     }
 
     boolean bool(String key, boolean fallback) throws ConfigException {

@@ -1,6 +1,28 @@
 package org.wirt.config;
 
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
 
-/** Where golden images live (SPEC 9 {@code images}): a libvirt storage pool wirt owns. */
-public record ImagesConfig(String pool, Path directory) {}
+/**
+ * Where golden images and VM disks live and how new VMs are defined (SPEC 9 {@code images}).
+ *
+ * @param pool the libvirt directory pool of golden images, wirt's own
+ * @param directory that pool's directory
+ * @param vmPool the libvirt directory pool of the VMs' overlays and cloud-init seeds
+ * @param vmDirectory that pool's directory
+ * @param domainType the libvirt domain type of new VMs: {@code kvm}, or {@code qemu} without KVM
+ * @param networks the libvirt networks each new VM gets an interface on; none by default
+ */
+public record ImagesConfig(String pool, Path directory, String vmPool, Path vmDirectory,
+    String domainType, List<String> networks) {
+
+  public ImagesConfig {
+    Objects.requireNonNull(pool, "pool");
+    Objects.requireNonNull(directory, "directory");
+    Objects.requireNonNull(vmPool, "vmPool");
+    Objects.requireNonNull(vmDirectory, "vmDirectory");
+    Objects.requireNonNull(domainType, "domainType");
+    networks = List.copyOf(networks);
+  }
+}
