@@ -27,6 +27,8 @@ import org.wirt.hypervisor.HypervisorException;
 import org.wirt.hypervisor.LifecycleEvent;
 import org.wirt.hypervisor.ManagedDomain;
 import org.wirt.posix.Inotify;
+import org.wirt.provision.Provisioner;
+import org.wirt.provision.Quotas;
 import org.wirt.queue.Journal;
 import org.wirt.queue.Scheduler;
 import org.wirt.queue.VmKey;
@@ -98,16 +100,27 @@ public final class Daemon implements AutoCloseable {
     this.roster = new Roster(config.treeDir(), clock);
     this.owners = new Owners(hypervisor, clock);
     this.watcher = new Watcher(inotify, new Signals());
-    this.statuses = new StatusKeeper(hypervisor, owners, recorder, notifier, journal);
+    Provisioner provisioner = new Provisioner(hypervisor, config.images(),
+        new Quotas(config.quotas()), config.domainNamePattern(), Daemon::isMember, clock);
+    this.statuses = new StatusKeeper(hypervisor, owners, recorder, notifier, journal, provisioner);
     Rejector rejector = new Rejector(statuses, clock);
     this.scanner = new UserScanner(owners, watcher, scheduler, statuses, rejector, clock);
     this.executor = new CommandExecutor(hypervisor, timer, clock);
     this.server = new VmServer(roster, scheduler, owners, executor, statuses, rejector, journal,
-        clock, timer, config.maxCommandBytes(), this::requestRescan);
+        clock, timer, config.maxCommandBytes(), this::requestRescan, provisioner);
     this.recovery = new Recovery(journal, roster, owners, executor, statuses, recorder, clock);
     this.watcherThread = named("wirt-watch").newThread(watcher);
     this.heartbeat = new Heartbeat(clock, config.sweepInterval());
     this.started = clock.instant();
+  }
+
+  /** Whether the user is in the group (by NSS), for quotas given per group. */
+  private static boolean isMember(org.wirt.tree.Identity user, String group) {
+    return org.wirt.posix.Nss.system().group(group)
+        .map(g -> g.gid() == user.gid()
+            || java.util.Arrays.stream(user.groups()).anyMatch(id -> id == g.gid())
+            || g.members().contains(user.user()))
+        .orElse(false);
   }
 
   /** Reads ownership and members, starts every thread and runs the first sweep. */

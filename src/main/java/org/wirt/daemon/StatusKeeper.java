@@ -12,6 +12,7 @@ import org.wirt.hypervisor.Hypervisor;
 import org.wirt.hypervisor.HypervisorException;
 import org.wirt.hypervisor.LifecycleEvent;
 import org.wirt.hypervisor.ManagedDomain;
+import org.wirt.provision.Provisioner;
 import org.wirt.queue.Journal;
 import org.wirt.status.Json;
 import org.wirt.status.Notifier;
@@ -34,6 +35,7 @@ final class StatusKeeper {
   private final Recorder recorder;
   private final Notifier notifier;
   private final Journal journal;
+  private final Provisioner provisioner;
   private final Map<Long, Pending> pending = new ConcurrentHashMap<>();
   private final Map<String, Object> refreshLocks = new ConcurrentHashMap<>();
   private final AtomicLong unjournaled = new AtomicLong(-1);
@@ -42,7 +44,8 @@ final class StatusKeeper {
   private record Pending(long id, HomeTree tree, Outcome outcome, Recorder.Written written) {}
 
   StatusKeeper(Hypervisor hypervisor, Owners owners, Recorder recorder, Notifier notifier,
-      Journal journal) {
+      Journal journal, Provisioner provisioner) {
+    this.provisioner = provisioner;
     this.hypervisor = hypervisor;
     this.owners = owners;
     this.recorder = recorder;
@@ -56,6 +59,8 @@ final class StatusKeeper {
    */
   void finished(long id, HomeTree tree, String vm, ManagedDomain domain, Outcome outcome) {
     mark(() -> journal.done(id, Json.outcome(outcome)));
+    // Usage and settings first: whoever sees the history line sees them current.
+    provisioner.report(tree, owners.ownedBy(tree.identity()));
     recorded(id, tree, outcome, Recorder.Written.NONE);
     Optional<DomainStatus> status = domain == null ? Optional.empty() : refresh(tree, vm, domain);
     if (outcome.result() != Result.OK) {
@@ -166,6 +171,7 @@ final class StatusKeeper {
     String vm = domain.owner().vm();
     recorder.vmLog(tree, vm, "libvirt: " + event.type() + " (" + event.detail() + ")");
     Optional<DomainStatus> status = refresh(tree, vm, domain);
+    provisioner.report(tree, owners.ownedBy(tree.identity()));
     if (looksLikeTrouble(event)) {
       notifier.vmTrouble(tree.identity().user(), vm, event, status);
     }
@@ -183,5 +189,6 @@ final class StatusKeeper {
     for (ManagedDomain d : owners.ownedBy(tree.identity())) {
       refresh(tree, d.owner().vm(), d);
     }
+    provisioner.report(tree, owners.ownedBy(tree.identity()));
   }
 }

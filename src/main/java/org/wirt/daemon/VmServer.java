@@ -29,6 +29,7 @@ import org.wirt.command.CommandParser;
 import org.wirt.command.Refusal;
 import org.wirt.hypervisor.HypervisorException;
 import org.wirt.hypervisor.ManagedDomain;
+import org.wirt.provision.Provisioner;
 import org.wirt.queue.Journal;
 import org.wirt.queue.Scheduler;
 import org.wirt.queue.VmKey;
@@ -68,6 +69,7 @@ final class VmServer {
   private final ScheduledExecutorService timer;
   private final int maxCommandBytes;
   private final Consumer<String> rescanUser;
+  private final Provisioner provisioner;
   private final Map<VmKey, Backlog> backlogs = new ConcurrentHashMap<>();
 
   /** What a VM's last listing found, oldest first, and which names inotify said are complete. */
@@ -80,7 +82,8 @@ final class VmServer {
   VmServer(Roster roster, Scheduler scheduler, Owners owners, CommandExecutor executor,
       StatusKeeper statuses, Rejector rejector, Journal journal, Clock clock,
       ScheduledExecutorService timer, int maxCommandBytes,
-      Consumer<String> rescanUser) {
+      Consumer<String> rescanUser, Provisioner provisioner) {
+    this.provisioner = provisioner;
     this.roster = roster;
     this.scheduler = scheduler;
     this.owners = owners;
@@ -185,6 +188,7 @@ final class VmServer {
     CommandName name;
     Command command;
     ManagedDomain domain;
+    Provisioner.Plan plan = null;
     ReadResult.Content content;
     try {
       String text = entry.name().text().orElseThrow(() -> new Refusal(
@@ -197,9 +201,23 @@ final class VmServer {
       }
       content = (ReadResult.Content) read;
       command = CommandParser.parse(name.verb(), content.bytes());
-      domain = owners.find(tree.identity(), vm).orElseThrow(() -> new Refusal("VM '" + vm
-          + "' is not yours: no domain carries owner metadata for " + user + "/" + vm
-          + "; ask an admin to run `wirtctl assign <domain> " + user + " " + vm + "`"));
+      Optional<ManagedDomain> found = owners.find(tree.identity(), vm);
+      if (command instanceof Command.Create create) {
+        if (found.isPresent()) {
+          throw new Refusal("VM '" + vm + "' exists already (domain " + found.get().name()
+              + "); write 'delete' first to replace it, or create another VM name");
+        }
+        plan = provisioner.plan(tree, vm, create, owners.ownedBy(tree.identity()));
+        domain = null;
+      } else {
+        domain = found.orElseThrow(() -> new Refusal("VM '" + vm
+            + "' is not yours: no domain carries owner metadata for " + user + "/" + vm
+            + "; ask an admin to run `wirtctl assign <domain> " + user + " " + vm + "`"
+            + (name.verb() == org.wirt.command.Verb.START ? ", or write 'create'" : "")));
+        if (command instanceof Command.Start) {
+          provisioner.checkStart(tree.identity(), domain, owners.ownedBy(tree.identity()));
+        }
+      }
     } catch (Refusal r) {
       rejector.reject(tree, vm, entry.name(), r.getMessage(), started);
       return CompletableFuture.completedFuture(null);
@@ -212,8 +230,9 @@ final class VmServer {
     Journal.Claim claim;
     try {
       FileFacts facts = content.facts();
-      claim = journal.claim(user, tree.identity().uid(), vm, domain.name(),
-          domain.uuid().toString(), name.verb().fileName(), name.tag(), entry.name().display(),
+      claim = journal.claim(user, tree.identity().uid(), vm,
+          domain == null ? plan.domain() : domain.name(),
+          domain == null ? null : domain.uuid().toString(), name.verb().fileName(), name.tag(), entry.name().display(),
           facts.dev(), facts.ino(), content.bytes(), started.toString());
     } catch (IOException e) {
       log.error("cannot write the journal, the command stays queued user={} entry={}: {}", user,
@@ -231,16 +250,44 @@ final class VmServer {
       statuses.withdrawn(claim.id());
       return CompletableFuture.completedFuture(null);
     }
+    String domainName = domain == null ? plan.domain() : domain.name();
     log.info("running user={} vm={} verb={} tag={} domain={} sinceWrittenMs={}", user, vm,
-        name.verb().fileName(), name.tag(), domain.name(),
+        name.verb().fileName(), name.tag(), domainName,
         String.format("%.3f", (nanos(clock.instant()) - entry.mtimeNanos()) / 1e6));
-    return executor.execute(command, domain).handle((message, error) -> {
+    ManagedDomain[] acted = {domain};
+    return run(command, domain, plan, acted).handle((message, error) -> {
       Outcome outcome = error == null
-          ? outcome(user, vm, domain.name(), name, Result.OK, message, started)
-          : outcome(user, vm, domain.name(), name, Result.FAILED, failure(error), started);
-      statuses.finished(claim.id(), tree, vm, domain, outcome);
+          ? outcome(user, vm, domainName, name, Result.OK, message, started)
+          : outcome(user, vm, domainName, name, Result.FAILED, failure(error), started);
+      statuses.finished(claim.id(), tree, vm, acted[0], outcome);
       return null;
     });
+  }
+
+  /**
+   * Runs a provisioning verb here (it changes which domains exist, so ownership is read again
+   * after it), any other through the executor; {@code acted[0]} ends as the domain to report on.
+   */
+  private CompletableFuture<String> run(Command command, ManagedDomain domain,
+      Provisioner.Plan plan, ManagedDomain[] acted) {
+    try {
+      if (plan != null) {
+        ManagedDomain made = provisioner.create(plan);
+        acted[0] = made;
+        owners.refresh();
+        return CompletableFuture.completedFuture("created " + made.name() + " from image "
+            + plan.image().name() + " (" + plan.vcpus() + " vCPUs, " + plan.memoryMiB()
+            + " MiB, " + plan.diskGiB() + " GiB); write 'start' to boot it");
+      }
+      if (command instanceof Command.Delete) {
+        String message = provisioner.delete(domain);
+        owners.refresh();
+        return CompletableFuture.completedFuture(message);
+      }
+    } catch (HypervisorException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return executor.execute(command, domain);
   }
 
   private Outcome outcome(String user, String vm, String domain, CommandName name, Result result,

@@ -220,6 +220,42 @@ public final class HomeTree {
   }
 
   /**
+   * Reads the file {@code dirs/name} of the home itself (not of the tree), such as {@code
+   * .ssh/authorized_keys}, as the user and without following any link, if it is a regular file
+   * owned by the user with one link and at most {@code maxBytes} bytes; otherwise says why not.
+   *
+   * @throws NoSuchFileException if the file or a directory on the way does not exist
+   */
+  public ReadResult readHomeFile(List<String> dirs, String name, int maxBytes) throws IOException {
+    for (String dir : dirs) {
+      Names.component(dir, "directory name");
+    }
+    Names.component(name, "file name");
+    byte[] raw = Names.bytes(name);
+    String homeWhere = "~" + identity.user();
+    String where = homeWhere + "/" + String.join("/", dirs) + "/" + name;
+    try (FsIdentity.Scope scope = assume(); Fd home = openHome();
+        Fd dir = TreeIo.walk(home, dirs, homeWhere, false)) {
+      Stat seen = TreeIo.statOrNull(dir, raw, where);
+      if (seen == null) {
+        throw new NoSuchFileException(where);
+      }
+      if (!seen.isRegular()) {
+        return refuseType(seen);
+      }
+      Fd file;
+      try {
+        file = dir.openAt(raw, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0, where);
+      } catch (ErrnoException e) {
+        return refuseOpen(dir, raw, where, e);
+      }
+      try (file) {
+        return readChecked(file, maxBytes);
+      }
+    }
+  }
+
+  /**
    * Unlinks {@code command/vm/<vm>/<name>} if it is still the file described by {@code expected}
    * (same device and inode); returns false if it is gone or was replaced.
    */

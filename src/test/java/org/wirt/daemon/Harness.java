@@ -56,13 +56,22 @@ final class Harness implements AutoCloseable {
     }
   };
   private Daemon daemon;
+  private final String uri;
+  private final String extraConfig;
 
   Harness() throws IOException {
+    this("test:///default", "");
+  }
+
+  /** A harness on another libvirt, with more configuration keys (e.g. {@code "images": {...},}). */
+  Harness(String uri, String extraConfig) throws IOException {
+    this.uri = uri;
+    this.extraConfig = extraConfig;
     users = RealUsers.create();
     stateDir = Files.createTempDirectory("wirt-state");
     logDir = Files.createTempDirectory("wirt-log");
     try {
-      hypervisor = LibvirtHypervisor.open("test:///default");
+      hypervisor = LibvirtHypervisor.open(uri);
     } catch (org.wirt.hypervisor.HypervisorException e) {
       throw new IOException(e);
     }
@@ -107,9 +116,9 @@ final class Harness implements AutoCloseable {
 
   private Config config(String members) throws Exception {
     return ConfigLoader.parse("test", """
-        {"libvirtUri": "test:///default", "stateDir": "%s", "logDir": "%s",
-         "sweepIntervalSeconds": 2, "workers": 2, "maxCommandBytes": 4096, %s}
-        """.formatted(stateDir, logDir, members));
+        {"libvirtUri": "%s", "stateDir": "%s", "logDir": "%s",
+         "sweepIntervalSeconds": 2, "workers": 2, "maxCommandBytes": 4096, %s %s}
+        """.formatted(uri, stateDir, logDir, extraConfig, members));
   }
 
   private Daemon start(Config config, org.wirt.users.Members members) throws Exception {

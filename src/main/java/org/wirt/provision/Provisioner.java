@@ -1,0 +1,380 @@
+package org.wirt.provision;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.wirt.command.Command;
+import org.wirt.command.CommandParser;
+import org.wirt.command.Refusal;
+import org.wirt.config.ImagesConfig;
+import org.wirt.config.QuotaConfig.Quota;
+import org.wirt.hypervisor.DomainNames;
+import org.wirt.hypervisor.DomainState;
+import org.wirt.hypervisor.DomainStatus;
+import org.wirt.hypervisor.Hypervisor;
+import org.wirt.hypervisor.HypervisorException;
+import org.wirt.hypervisor.ManagedDomain;
+import org.wirt.hypervisor.Owner;
+import org.wirt.hypervisor.Storage;
+import org.wirt.tree.HomeTree;
+import org.wirt.tree.Identity;
+import org.wirt.tree.ReadResult;
+
+/**
+ * Creates and deletes VMs (SPEC 5 {@code create}, {@code delete}) and keeps users within their
+ * quotas (SPEC 9): a qcow2 overlay on a golden image, a cloud-init seed, a domain with owner and
+ * provision metadata; {@code delete} removes exactly the volumes the provision metadata lists.
+ */
+public final class Provisioner {
+  private static final Logger log = LoggerFactory.getLogger(Provisioner.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final long GIB = 1L << 30;
+  private static final int MAX_AUTHORIZED_KEYS_BYTES = 256 * 1024;
+
+  private final Hypervisor hypervisor;
+  private final ImagesConfig images;
+  private final ImageStore store;
+  private final Quotas quotas;
+  private final String namePattern;
+  private final GroupMembership groups;
+  private final Clock clock;
+  private final Map<String, String> lastQuotaJson = new ConcurrentHashMap<>();
+
+  /** Answers whether a user (by identity) is a member of a group (by name). */
+  @FunctionalInterface
+  public interface GroupMembership {
+    boolean isMember(Identity user, String group);
+  }
+
+  /** A checked {@code create}: everything decided, nothing made yet. */
+  public record Plan(Identity user, String vm, String domain, Image image, int vcpus,
+      int memoryMiB, int diskGiB, boolean autostart, String hostname, List<String> sshKeys) {}
+
+  public Provisioner(Hypervisor hypervisor, ImagesConfig images, Quotas quotas,
+      String namePattern, GroupMembership groups, Clock clock) {
+    this.hypervisor = Objects.requireNonNull(hypervisor, "hypervisor");
+    this.images = Objects.requireNonNull(images, "images");
+    this.store = new ImageStore(images);
+    this.quotas = Objects.requireNonNull(quotas, "quotas");
+    this.namePattern = Objects.requireNonNull(namePattern, "namePattern");
+    this.groups = Objects.requireNonNull(groups, "groups");
+    this.clock = Objects.requireNonNull(clock, "clock");
+  }
+
+  /**
+   * Checks a {@code create} of the user's VM {@code vm}, which has no domain yet.
+   *
+   * @param owned the user's VMs now
+   * @throws Refusal naming what is wrong and what would be accepted
+   */
+  public Plan plan(HomeTree tree, String vm, Command.Create c, List<ManagedDomain> owned)
+      throws Refusal, HypervisorException {
+    Identity user = tree.identity();
+    Image image;
+    try {
+      image = store.find(c.image()).orElseThrow(() -> new Refusal("there is no image "
+          + CommandParser.quote(c.image()) + "; images: " + imageNames()));
+    } catch (IOException e) {
+      throw new HypervisorException("read image " + c.image() + ": " + e.getMessage(), false, e);
+    }
+    String domain;
+    try {
+      domain = DomainNames.format(namePattern, user.user(), vm);
+    } catch (IllegalArgumentException e) {
+      throw new Refusal("VM name '" + vm + "' gives no valid domain name: " + e.getMessage());
+    }
+    if (hypervisor.storage().domainExists(domain)) {
+      throw new Refusal("the domain name " + domain + " of VM '" + vm + "' is taken by a domain "
+          + "that is not yours; choose another VM name");
+    }
+    int vcpus = c.vcpus() != null ? c.vcpus() : image.vcpus();
+    int memory = c.memoryMiB() != null ? c.memoryMiB() : image.memoryMiB();
+    int disk = c.diskGiB() != null ? c.diskGiB() : image.diskGiB();
+    if (disk < image.diskGiB()) {
+      throw new Refusal("'create' \"diskGiB\" is " + disk + ", smaller than image '"
+          + image.name() + "' (" + image.diskGiB() + " GiB); ask for " + image.diskGiB()
+          + " or more");
+    }
+    Quota limit = limits(user).quota();
+    Optional<String> over = Quotas.checkCreate(limit, usage(owned), vcpus, memory, disk);
+    if (over.isPresent()) {
+      throw new Refusal("quota exceeded: " + over.get() + "; delete a VM or ask an admin for a "
+          + "larger quota (`wirt quota` shows yours)");
+    }
+    List<String> keys = c.sshKeys() != null ? c.sshKeys()
+        : image.cloudInit() ? authorizedKeys(tree) : List.of();
+    String hostname = c.hostname() != null ? c.hostname() : vm.replace('_', '-');
+    return new Plan(user, vm, domain, image, vcpus, memory, disk,
+        c.autostart() != null && c.autostart(), hostname, keys);
+  }
+
+  /**
+   * Makes the VM of a plan; on failure, removes what it had made.
+   *
+   * @return the new domain, owned by the plan's user
+   */
+  public ManagedDomain create(Plan p) throws HypervisorException {
+    Storage storage = hypervisor.storage();
+    storage.ensureDirPool(images.vmPool(), images.vmDirectory());
+    List<Path> made = new ArrayList<>();
+    try {
+      Storage.Volume disk = storage.createOverlay(images.vmPool(), p.domain() + ".qcow2",
+          p.image().file(), p.image().format(), p.diskGiB() * GIB);
+      made.add(disk.path());
+      Optional<Path> seed = Optional.empty();
+      if (p.image().cloudInit()) {
+        Path iso = images.vmDirectory().resolve(p.domain() + "-seed.iso");
+        try {
+          // libvirt made the directory when it built the pool; the test driver makes none.
+          Files.createDirectories(images.vmDirectory());
+          SeedIso.write(iso, p.domain(), p.hostname(), p.sshKeys());
+        } catch (IOException e) {
+          throw new HypervisorException("make the cloud-init seed of " + p.domain() + ": "
+              + e.getMessage(), false, e);
+        }
+        made.add(iso);
+        storage.refreshPool(images.vmPool());
+        seed = Optional.of(iso);
+      }
+      ProvisionMetadata metadata = new ProvisionMetadata(p.image().name(), p.diskGiB(), made);
+      String xml = DomainTemplate.xml(images.domainType(), p.domain(), p.vcpus(), p.memoryMiB(),
+          p.image(), disk.path(), seed, images.networks(), metadata);
+      ManagedDomain domain = hypervisor.define(xml, new Owner(p.user().user(), p.user().uid(),
+          p.vm()));
+      if (p.autostart()) {
+        hypervisor.setAutostart(domain.uuid(), true);
+      }
+      log.info("created user={} vm={} domain={} image={} vcpus={} memoryMiB={} diskGiB={}",
+          p.user().user(), p.vm(), p.domain(), p.image().name(), p.vcpus(), p.memoryMiB(),
+          p.diskGiB());
+      return domain;
+    } catch (HypervisorException | RuntimeException e) {
+      for (Path path : made) {
+        removeVolume(storage, path);
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * Undefines a shut-off VM and removes the volumes its provision metadata lists, each only if it
+   * lies in the VM pool's directory: a golden image is never among them.
+   *
+   * @return what was done
+   */
+  public String delete(ManagedDomain d) throws HypervisorException {
+    DomainState state = hypervisor.status(d.uuid()).state();
+    if (state != DomainState.SHUTOFF && state != DomainState.CRASHED) {
+      throw new HypervisorException("delete " + d.name() + ": it is " + state.json()
+          + "; write 'stop' or 'destroy' first, then 'delete'");
+    }
+    Storage storage = hypervisor.storage();
+    List<Path> volumes = metadata(storage, d).map(ProvisionMetadata::volumes).orElse(List.of());
+    storage.undefineCompletely(d.uuid());
+    List<String> removed = new ArrayList<>();
+    for (Path v : volumes) {
+      if (!v.normalize().getParent().equals(images.vmDirectory())) {
+        log.warn("not removing volume outside the VM pool domain={} path={}", d.name(), v);
+        continue;
+      }
+      if (removeVolume(storage, v)) {
+        removed.add(v.getFileName().toString());
+      }
+    }
+    log.info("deleted domain={} volumes={}", d.name(), removed);
+    return "deleted " + d.name() + (removed.isEmpty() ? "" : " and " + String.join(", ", removed));
+  }
+
+  /** Refuses a {@code start} that would exceed the user's running vCPUs or memory. */
+  public void checkStart(Identity user, ManagedDomain d, List<ManagedDomain> owned)
+      throws Refusal, HypervisorException {
+    DomainStatus status = hypervisor.status(d.uuid());
+    if (isRunning(status.state())) {
+      return;
+    }
+    List<ManagedDomain> others = owned.stream().filter(o -> !o.uuid().equals(d.uuid())).toList();
+    Optional<String> over = Quotas.checkStart(limits(user).quota(), usage(others),
+        status.vcpus(), status.memoryMiB());
+    if (over.isPresent()) {
+      throw new Refusal("quota exceeded: " + over.get() + "; stop another VM first or ask an "
+          + "admin for a larger quota (`wirt quota` shows yours)");
+    }
+  }
+
+  /** Returns the limits that apply to the user and where they come from. */
+  public Quotas.Limits limits(Identity user) {
+    return quotas.limits(user.user(), group -> groups.isMember(user, group));
+  }
+
+  /** Measures what these VMs use: all count as VMs and disk, running ones for vCPUs and memory. */
+  public Quotas.Usage usage(List<ManagedDomain> owned) throws HypervisorException {
+    int vcpus = 0;
+    long memory = 0;
+    long disk = 0;
+    Storage storage = null;
+    for (ManagedDomain d : owned) {
+      DomainStatus status = hypervisor.status(d.uuid());
+      if (status.state() == DomainState.UNDEFINED) {
+        continue;
+      }
+      if (isRunning(status.state())) {
+        vcpus += status.vcpus();
+        memory += status.memoryMiB();
+      }
+      if (storage == null) {
+        storage = hypervisor.storage();
+      }
+      disk += metadata(storage, d).map(ProvisionMetadata::diskGiB).orElse(0);
+    }
+    return new Quotas.Usage((int) owned.stream().count(), vcpus, memory, disk);
+  }
+
+  /**
+   * Writes {@code info/quota.json} (limits and usage) and each VM's {@code settings.json}, when
+   * they changed.
+   */
+  public void report(HomeTree tree, List<ManagedDomain> owned) {
+    Identity user = tree.identity();
+    try {
+      Quotas.Limits limits = limits(user);
+      Quotas.Usage usage = usage(owned);
+      ObjectNode doc = JSON.createObjectNode();
+      doc.put("user", user.user());
+      doc.put("source", limits.source());
+      ObjectNode l = doc.putObject("limits");
+      l.put("vms", limits.quota().vms());
+      l.put("vcpus", limits.quota().vcpus());
+      l.put("memoryMiB", limits.quota().memoryMiB());
+      l.put("diskGiB", limits.quota().diskGiB());
+      ObjectNode u = doc.putObject("usage");
+      u.put("vms", usage.vms());
+      u.put("vcpus", usage.vcpus());
+      u.put("memoryMiB", usage.memoryMiB());
+      u.put("diskGiB", usage.diskGiB());
+      u.put("note", "vcpus and memoryMiB count running VMs; diskGiB the virtual size of disks");
+      String text = JSON.writerWithDefaultPrettyPrinter().writeValueAsString(doc);
+      if (!text.equals(lastQuotaJson.get(user.user()))) {
+        doc.put("updated", clock.instant().toString());
+        tree.writeFile("info/quota.json",
+            JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(doc));
+        lastQuotaJson.put(user.user(), text);
+      }
+      for (ManagedDomain d : owned) {
+        settings(tree, d);
+      }
+    } catch (IOException | HypervisorException e) {
+      log.warn("cannot write quota user={}: {}", user.user(), e.getMessage());
+    }
+  }
+
+  private void settings(HomeTree tree, ManagedDomain d) throws IOException, HypervisorException {
+    DomainStatus status = hypervisor.status(d.uuid());
+    if (status.state() == DomainState.UNDEFINED) {
+      return;
+    }
+    Optional<ProvisionMetadata> m = metadata(hypervisor.storage(), d);
+    ObjectNode doc = JSON.createObjectNode();
+    doc.put("vm", d.owner().vm());
+    doc.put("domain", d.name());
+    doc.put("vcpus", status.vcpus());
+    doc.put("memoryMiB", status.memoryMiB());
+    doc.put("autostart", status.autostart());
+    if (m.isPresent()) {
+      doc.put("image", m.get().image());
+      doc.put("diskGiB", m.get().diskGiB());
+    } else {
+      doc.putNull("image");
+    }
+    byte[] bytes = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(doc);
+    String key = tree.identity().user() + "/" + d.owner().vm();
+    String text = new String(bytes, StandardCharsets.UTF_8);
+    if (!text.equals(lastQuotaJson.get(key))) {
+      tree.writeFile("info/vm/" + d.owner().vm() + "/settings.json", bytes);
+      lastQuotaJson.put(key, text);
+    }
+  }
+
+  private List<String> authorizedKeys(HomeTree tree) throws Refusal {
+    String where = "~" + tree.identity().user() + "/.ssh/authorized_keys";
+    ReadResult read;
+    try {
+      read = tree.readHomeFile(List.of(".ssh"), "authorized_keys", MAX_AUTHORIZED_KEYS_BYTES);
+    } catch (NoSuchFileException e) {
+      return List.of();
+    } catch (IOException e) {
+      throw new Refusal(where + " cannot be read safely (" + e.getMessage() + "); make ~/.ssh a "
+          + "directory and authorized_keys a regular file of yours, or give \"sshKeys\" in the "
+          + "create file");
+    }
+    if (read instanceof ReadResult.Refused refused) {
+      throw new Refusal(where + " " + refused.problem() + "; make it a regular file of yours "
+          + "with one link, or give \"sshKeys\" in the create file");
+    }
+    String text = new String(((ReadResult.Content) read).bytes(), StandardCharsets.UTF_8);
+    List<String> keys = new ArrayList<>();
+    for (String line : text.split("\n")) {
+      String key = line.strip();
+      // Lines with options (from=..., command=...) are not passed on: cloud-init would drop them.
+      if (CommandParser.isPublicKey(key)) {
+        keys.add(key);
+      }
+    }
+    return keys;
+  }
+
+  private Optional<ProvisionMetadata> metadata(Storage storage, ManagedDomain d)
+      throws HypervisorException {
+    Optional<String> xml = storage.metadata(d.uuid(), ProvisionMetadata.NAMESPACE);
+    if (xml.isEmpty()) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(ProvisionMetadata.parse(xml.get()));
+    } catch (IllegalArgumentException e) {
+      log.warn("ignoring provision metadata domain={}: {}", d.name(), e.getMessage());
+      return Optional.empty();
+    }
+  }
+
+  private boolean removeVolume(Storage storage, Path path) {
+    try {
+      if (storage.deleteVolume(path)) {
+        return true;
+      }
+      // A file libvirt does not list (the test driver keeps no files): remove it directly.
+      return Files.deleteIfExists(path);
+    } catch (HypervisorException | IOException e) {
+      log.error("cannot remove volume path={}: {}", path, e.getMessage());
+      return false;
+    }
+  }
+
+  private String imageNames() {
+    try {
+      List<String> names = store.list().stream().map(Image::name).toList();
+      return names.isEmpty() ? "none yet (an admin adds them with `wirtctl image import`)"
+          : String.join(", ", names);
+    } catch (IOException e) {
+      return "unknown (" + e.getMessage() + ")";
+    }
+  }
+
+  private static boolean isRunning(DomainState s) {
+    return s == DomainState.RUNNING || s == DomainState.PAUSED || s == DomainState.BLOCKED
+        || s == DomainState.SHUTDOWN || s == DomainState.PMSUSPENDED;
+  }
+}

@@ -1,0 +1,217 @@
+package org.wirt.daemon;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.wirt.hypervisor.Storage;
+import org.wirt.testing.RealUsers;
+import org.wirt.testing.RealUsers.User;
+
+/**
+ * create, delete and quotas through the whole daemon on libvirt's test driver (whose volumes are
+ * bookkeeping only), serving real users who write real files.
+ */
+@Tag("root")
+class ProvisionTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGtlc3Q alice@laptop";
+  private Path dir;
+  private Path images;
+  private Path vms;
+  private Harness h;
+  private User alice;
+  private User bob;
+
+  @BeforeEach
+  void start() throws Exception {
+    dir = Files.createTempDirectory("wirt-prov");
+    images = dir.resolve("images");
+    vms = dir.resolve("vms");
+    Files.createDirectories(images);
+    RealUsers.root("qemu-img", "create", "-q", "-f", "qcow2", images.resolve("tiny.qcow2").toString(), "64M");
+    Files.writeString(images.resolve("tiny.json"),
+        "{\"format\": \"qcow2\", \"vcpus\": 1, \"memoryMiB\": 256, \"diskGiB\": 1, \"cloudInit\": true}");
+    h = new Harness("test:///default", """
+        "images": {"pool": "t-images", "directory": "%s", "vmPool": "t-vms", "vmDirectory": "%s",
+                   "domainType": "test"},
+        "quotas": {"default": {"vms": 3, "vcpus": 2, "memoryMiB": 512, "diskGiB": 3}},
+        """.formatted(images, vms));
+    alice = h.user();
+    bob = h.user();
+    h.start();
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    try {
+      h.close();
+    } finally {
+      RealUsers.root("rm", "-rf", dir.toString());
+    }
+  }
+
+  @Test
+  void createsAVmOnTheImageAndDeletesOnlyWhatItMade() throws Exception {
+    String golden = sha256(images.resolve("tiny.qcow2"));
+    h.command(alice, "web", "create.c1", "{\"image\": \"tiny\", \"sshKeys\": [\"" + KEY + "\"]}");
+    JsonNode created = h.awaitHistory(alice, 1);
+    assertEquals("ok", created.get("result").asText(), created.toString());
+    String domain = alice.name() + "-web";
+    assertEquals("created " + domain + " from image tiny (1 vCPUs, 256 MiB, 1 GiB); write 'start'"
+        + " to boot it", created.get("message").asText());
+    h.awaitState(alice, "web", "shutoff");
+    JsonNode settings = read(h.tree(alice).resolve("info/vm/web/settings.json"));
+    assertEquals("tiny", settings.get("image").asText());
+    assertEquals(256, settings.get("memoryMiB").asInt());
+    JsonNode quota = read(h.tree(alice).resolve("info/quota.json"));
+    assertEquals(1, quota.at("/usage/vms").asInt());
+    assertEquals(1, quota.at("/usage/diskGiB").asInt());
+    assertEquals(3, quota.at("/limits/vms").asInt());
+    assertEquals(alice.uid(), (int) Files.getAttribute(h.tree(alice).resolve("info/quota.json"), "unix:uid"));
+
+    Storage storage = h.hypervisor.storage();
+    Storage.Volume overlay = storage.volumes("t-vms").stream()
+        .filter(v -> v.name().equals(domain + ".qcow2")).findFirst().orElseThrow();
+    assertEquals(images.resolve("tiny.qcow2"), overlay.backingFile().orElseThrow());
+    assertEquals(1L << 30, overlay.capacityBytes());
+    Path seed = vms.resolve(domain + "-seed.iso");
+    String userData = RealUsers.root("isoinfo", "-R", "-i", seed.toString(), "-x", "/user-data").stdout();
+    assertTrue(userData.contains("hostname: web\n"), userData);
+    assertTrue(userData.contains(KEY), userData);
+
+    h.touch(alice, "web", "delete.d1");
+    JsonNode deleted = h.awaitHistory(alice, 2);
+    assertEquals("ok", deleted.get("result").asText(), deleted.toString());
+    h.awaitState(alice, "web", "undefined");
+    assertTrue(storage.volumes("t-vms").stream().noneMatch(v -> v.name().startsWith(domain)));
+    assertFalse(Files.exists(seed));
+    assertEquals(golden, sha256(images.resolve("tiny.qcow2")));
+    assertFalse(storage.domainExists(domain));
+    Harness.await("quota.json back to 0 VMs", () -> {
+      try {
+        return read(h.tree(alice).resolve("info/quota.json")).at("/usage/vms").asInt() == 0;
+      } catch (Exception e) {
+        return false;
+      }
+    });
+  }
+
+  @Test
+  void refusesBadCreateFilesNamingWhatWasWrong() throws Exception {
+    List<List<String>> cases = List.of(
+        List.of("{\"image\": ", "'create' content is not valid JSON"),
+        List.of("{\"image\": \"tiny\", \"color\": 1}", "'create' does not know the key 'color'"),
+        List.of("{\"image\": \"tiny\", \"diskGiB\": -5}", "'create' \"diskGiB\" is '-5'"),
+        List.of("{\"image\": \"tiny\", \"memoryMiB\": 1e30}", "'create' \"memoryMiB\" is"),
+        List.of("{\"image\": \"nosuch\"}", "there is no image 'nosuch'; images: tiny"),
+        List.of("{\"image\": \"tiny\", \"diskGiB\": 4}",
+            "quota exceeded: disk: 0 GiB used + 4 GiB asked > 3 GiB allowed"),
+        List.of("{\"image\": \"tiny\", \"vcpus\": 3}",
+            "quota exceeded: vcpus: 3 asked > 2 allowed (running)"));
+    int n = 0;
+    for (List<String> c : cases) {
+      n++;
+      h.command(alice, "web", "create.r" + n, c.get(0));
+      JsonNode line = h.awaitHistory(alice, n);
+      assertEquals("rejected", line.get("result").asText(), line.toString());
+      assertTrue(line.get("message").asText().contains(c.get(1)), line.get("message").asText());
+    }
+    try (Stream<Path> rejected = Files.list(h.tree(alice).resolve("rejected"))) {
+      assertEquals(cases.size(), rejected.count());
+    }
+    assertFalse(h.hypervisor.storage().domainExists(alice.name() + "-web"));
+  }
+
+  @Test
+  void refusesAnAuthorizedKeysFileThatIsALinkToAnotherUsersFile() throws Exception {
+    h.users.sh(bob, "mkdir -p ~/.ssh && echo '" + KEY.replace("alice", "bob") + "' > ~/.ssh/authorized_keys"
+        + " && chmod 755 ~ ~/.ssh && chmod 644 ~/.ssh/authorized_keys");
+    h.users.sh(alice, "mkdir -p ~/.ssh && ln -s " + bob.home() + "/.ssh/authorized_keys ~/.ssh/authorized_keys");
+    h.command(alice, "web", "create", "{\"image\": \"tiny\"}");
+    JsonNode line = h.awaitHistory(alice, 1);
+    assertEquals("rejected", line.get("result").asText(), line.toString());
+    assertMessage("~" + alice.name() + "/.ssh/authorized_keys is a symbolic link; wirt accepts only "
+        + "regular files; make it a regular file of yours with one link, or give \"sshKeys\" in "
+        + "the create file", line);
+
+    h.users.sh(alice, "rm ~/.ssh/authorized_keys && echo '" + KEY + "' > ~/.ssh/authorized_keys");
+    h.command(alice, "web", "create", "{\"image\": \"tiny\"}");
+    assertEquals("ok", h.awaitHistory(alice, 2).get("result").asText());
+    String userData = RealUsers.root("isoinfo", "-R", "-i",
+        vms.resolve(alice.name() + "-web-seed.iso").toString(), "-x", "/user-data").stdout();
+    assertTrue(userData.contains(KEY), userData);
+  }
+
+  @Test
+  void quotasLimitVmsAtCreateAndRunningMemoryAtStart() throws Exception {
+    h.command(alice, "a", "create", "{\"image\": \"tiny\"}");
+    h.command(alice, "b", "create", "{\"image\": \"tiny\", \"memoryMiB\": 384}");
+    h.command(alice, "c", "create", "{\"image\": \"tiny\"}");
+    h.awaitHistory(alice, 3);
+    h.command(alice, "d", "create", "{\"image\": \"tiny\"}");
+    JsonNode fourth = h.awaitHistory(alice, 4);
+    assertMessage("quota exceeded: vms: 3 defined + 1 asked > 3 allowed; delete a VM or ask an "
+        + "admin for a larger quota (`wirt quota` shows yours)", fourth);
+    h.touch(alice, "a", "start");
+    assertEquals("ok", h.awaitHistory(alice, 5).get("result").asText());
+    h.touch(alice, "b", "start");
+    JsonNode refused = h.awaitHistory(alice, 6);
+    assertEquals("rejected", refused.get("result").asText());
+    assertMessage("quota exceeded: memory: 256 MiB running + 384 MiB asked > 512 MiB allowed; stop "
+        + "another VM first or ask an admin for a larger quota (`wirt quota` shows yours)", refused);
+    Harness.await("quota.json shows 256 MiB running", () -> {
+      try {
+        return read(h.tree(alice).resolve("info/quota.json")).at("/usage/memoryMiB").asInt() == 256;
+      } catch (Exception e) {
+        return false;
+      }
+    });
+    h.touch(alice, "a", "delete");
+    JsonNode running = h.awaitHistory(alice, 7);
+    assertEquals("failed", running.get("result").asText());
+    assertEquals("delete " + alice.name() + "-a: it is running; write 'stop' or 'destroy' first, "
+        + "then 'delete'", running.get("message").asText());
+  }
+
+  @Test
+  void refusesAnExistingVmAndADomainNameTakenByAnotherUser() throws Exception {
+    h.domain(alice.name() + "-taken", bob, "taken");
+    h.command(alice, "taken", "create", "{\"image\": \"tiny\"}");
+    assertMessage("the domain name " + alice.name() + "-taken of VM 'taken' is taken by a domain "
+        + "that is not yours; choose another VM name", h.awaitHistory(alice, 1));
+    h.command(alice, "web", "create", "{\"image\": \"tiny\"}");
+    assertEquals("ok", h.awaitHistory(alice, 2).get("result").asText());
+    h.command(alice, "web", "create", "{\"image\": \"tiny\"}");
+    assertMessage("VM 'web' exists already (domain " + alice.name() + "-web); write 'delete' first "
+        + "to replace it, or create another VM name", h.awaitHistory(alice, 3));
+  }
+
+  /** A refusal's message names the file, says what was wrong, and where the file went. */
+  private static void assertMessage(String expected, JsonNode line) {
+    String message = line.get("message").asText();
+    assertTrue(message.startsWith("command/vm/" + line.get("vm").asText() + "/" + line.get("verb").asText())
+        && message.contains(": " + expected + " (moved to rejected/"), message);
+  }
+
+  private static JsonNode read(Path file) throws Exception {
+    return JSON.readTree(file.toFile());
+  }
+
+  static String sha256(Path file) throws Exception {
+    return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+  }
+
+}
