@@ -28,7 +28,7 @@ import picocli.CommandLine.ParentCommand;
         "Run it as root, or as a member of the admin group through sudo."},
     subcommands = {DaemonCommands.Status.class, DaemonCommands.Users.class,
         DaemonCommands.Queue.class, DaemonCommands.Reload.class, DaemonCommands.Drain.class,
-        WirtctlCommand.Assign.class, WirtctlCommand.Unassign.class})
+        WirtctlCommand.Assign.class, WirtctlCommand.Unassign.class, ImageCommand.class})
 public final class WirtctlCommand implements Callable<Integer> {
 
   @Option(names = "--config", paramLabel = "FILE", description = "configuration file (default: ${DEFAULT-VALUE})")
