@@ -6,7 +6,7 @@ set -euo pipefail
 
 GUEST_DIR=${WIRT_TEST_GUEST_DIR:-/var/lib/wirt-test/guest}
 PACKAGES=(libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils linux-image-amd64
-  busybox-static cpio)
+  busybox-static cpio genisoimage)
 WAIT_SECONDS=30
 
 say() { echo "test-env: $*"; }
