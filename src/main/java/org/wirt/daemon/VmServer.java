@@ -40,6 +40,7 @@ import org.wirt.tree.EntryName;
 import org.wirt.tree.EntryType;
 import org.wirt.tree.FileFacts;
 import org.wirt.tree.HomeTree;
+import org.wirt.tree.Identity;
 import org.wirt.tree.ReadResult;
 
 /**
@@ -255,7 +256,7 @@ final class VmServer {
         name.verb().fileName(), name.tag(), domainName,
         String.format("%.3f", (nanos(clock.instant()) - entry.mtimeNanos()) / 1e6));
     ManagedDomain[] acted = {domain};
-    return run(command, domain, plan, acted).handle((message, error) -> {
+    return run(tree.identity(), command, domain, plan, acted).handle((message, error) -> {
       Outcome outcome = error == null
           ? outcome(user, vm, domainName, name, Result.OK, message, started)
           : outcome(user, vm, domainName, name, Result.FAILED, failure(error), started);
@@ -268,8 +269,8 @@ final class VmServer {
    * Runs a provisioning verb here (it changes which domains exist, so ownership is read again
    * after it), any other through the executor; {@code acted[0]} ends as the domain to report on.
    */
-  private CompletableFuture<String> run(Command command, ManagedDomain domain,
-      Provisioner.Plan plan, ManagedDomain[] acted) {
+  private CompletableFuture<String> run(Identity identity, Command command,
+      ManagedDomain domain, Provisioner.Plan plan, ManagedDomain[] acted) {
     try {
       if (plan != null) {
         ManagedDomain made = provisioner.create(plan);
@@ -286,6 +287,14 @@ final class VmServer {
       }
     } catch (HypervisorException e) {
       return CompletableFuture.failedFuture(e);
+    }
+    if (command instanceof Command.Start) {
+      try {
+        return provisioner.startWithinQuota(identity, domain,
+            () -> executor.execute(command, domain));
+      } catch (HypervisorException e) {
+        return CompletableFuture.failedFuture(e);
+      }
     }
     return executor.execute(command, domain);
   }

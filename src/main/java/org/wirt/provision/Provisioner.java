@@ -53,6 +53,7 @@ public final class Provisioner {
   private final GroupMembership groups;
   private final Clock clock;
   private final Map<String, String> lastQuotaJson = new ConcurrentHashMap<>();
+  private final Map<String, Object> locks = new ConcurrentHashMap<>();
 
   /** Answers whether a user (by identity) is a member of a group (by name). */
   @FunctionalInterface
@@ -128,9 +129,58 @@ public final class Provisioner {
    * @return the new domain, owned by the plan's user
    */
   public ManagedDomain create(Plan p) throws HypervisorException {
+    synchronized (lock(p.user())) {
+      // The plan was checked before the command was claimed; another of the user's commands may
+      // have created a VM since, so the quota is checked again where no other can interleave.
+      Optional<String> over = Quotas.checkCreate(limits(p.user()).quota(),
+          usage(owned(p.user())), p.vcpus(), p.memoryMiB(), p.diskGiB());
+      if (over.isPresent()) {
+        throw new HypervisorException("quota exceeded: " + over.get() + "; delete a VM or ask an "
+            + "admin for a larger quota (`wirt quota` shows yours)");
+      }
+      return make(p);
+    }
+  }
+
+  /**
+   * Runs a {@code start} while no other start or create of the user runs, refusing it as a
+   * failure if, since it was checked, another VM of the user started and the quota would be
+   * exceeded.
+   */
+  public <T> T startWithinQuota(Identity user, ManagedDomain d, StartAction<T> start)
+      throws HypervisorException {
+    synchronized (lock(user)) {
+      try {
+        checkStart(user, d, owned(user));
+      } catch (Refusal r) {
+        throw new HypervisorException(r.getMessage());
+      }
+      return start.run();
+    }
+  }
+
+  /** A start to run under the user's quota lock. */
+  @FunctionalInterface
+  public interface StartAction<T> {
+    T run() throws HypervisorException;
+  }
+
+  private Object lock(Identity user) {
+    return locks.computeIfAbsent(user.uid() + ":" + user.user(), k -> new Object());
+  }
+
+  /** The user's VMs as libvirt says now (not the daemon's index, which may lag). */
+  private List<ManagedDomain> owned(Identity user) throws HypervisorException {
+    return hypervisor.managedDomains().stream()
+        .filter(d -> d.owner().uid() == user.uid() && d.owner().user().equals(user.user()))
+        .toList();
+  }
+
+  private ManagedDomain make(Plan p) throws HypervisorException {
     Storage storage = hypervisor.storage();
     storage.ensureDirPool(images.vmPool(), images.vmDirectory());
     List<Path> made = new ArrayList<>();
+    ManagedDomain defined = null;
     try {
       Storage.Volume disk = storage.createOverlay(images.vmPool(), p.domain() + ".qcow2",
           p.image().file(), p.image().format(), p.diskGiB() * GIB);
@@ -155,6 +205,7 @@ public final class Provisioner {
           p.image(), disk.path(), seed, images.networks(), metadata);
       ManagedDomain domain = hypervisor.define(xml, new Owner(p.user().user(), p.user().uid(),
           p.vm()));
+      defined = domain;
       if (p.autostart()) {
         hypervisor.setAutostart(domain.uuid(), true);
       }
@@ -163,6 +214,13 @@ public final class Provisioner {
           p.diskGiB());
       return domain;
     } catch (HypervisorException | RuntimeException e) {
+      if (defined != null) {
+        try {
+          storage.undefineCompletely(defined.uuid());
+        } catch (HypervisorException undo) {
+          e.addSuppressed(undo);
+        }
+      }
       for (Path path : made) {
         removeVolume(storage, path);
       }
@@ -222,6 +280,7 @@ public final class Provisioner {
 
   /** Measures what these VMs use: all count as VMs and disk, running ones for vCPUs and memory. */
   public Quotas.Usage usage(List<ManagedDomain> owned) throws HypervisorException {
+    int vms = 0;
     int vcpus = 0;
     long memory = 0;
     long disk = 0;
@@ -231,6 +290,7 @@ public final class Provisioner {
       if (status.state() == DomainState.UNDEFINED) {
         continue;
       }
+      vms++;
       if (isRunning(status.state())) {
         vcpus += status.vcpus();
         memory += status.memoryMiB();
@@ -240,7 +300,7 @@ public final class Provisioner {
       }
       disk += metadata(storage, d).map(ProvisionMetadata::diskGiB).orElse(0);
     }
-    return new Quotas.Usage((int) owned.stream().count(), vcpus, memory, disk);
+    return new Quotas.Usage(vms, vcpus, memory, disk);
   }
 
   /**
