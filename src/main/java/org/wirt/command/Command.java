@@ -102,4 +102,13 @@ public sealed interface Command {
       return Verb.DELETE;
     }
   }
+
+  /**
+   * New settings for the next boot (vCPUs, memory) and autostart (at once); a null one stays.
+   */
+  record Config(Integer vcpus, Integer memoryMiB, Boolean autostart) implements Command {
+    public Verb verb() {
+      return Verb.CONFIG;
+    }
+  }
 }

@@ -32,10 +32,11 @@ public final class CommandParser {
       case AUTOSTART -> autostart(text);
       case CREATE -> CreateParser.parse(text);
       case DELETE -> empty(text, verb, new Command.Delete());
-      case CONFIG, SNAPSHOT, REVERT, SNAPSHOT_DELETE, CONSOLIDATE ->
+      case CONFIG -> CreateParser.config(text);
+      case SNAPSHOT, REVERT, SNAPSHOT_DELETE, CONSOLIDATE ->
           throw new Refusal("'" + verb.fileName() + "' is not available in this version of wirtd; "
               + "available verbs: start, stop, destroy, reboot, reset, suspend, resume, autostart, status, "
-              + "create, delete");
+              + "create, delete, config");
     };
   }
 

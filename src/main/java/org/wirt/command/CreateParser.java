@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
 
-/** Parses the JSON content of a {@code create} file into {@link Command.Create}. */
+/** Parses the JSON content of {@code create} and {@code config} files. */
 final class CreateParser {
   /** An image's name: what {@code wirtctl image import} accepts. */
   static final Pattern IMAGE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
@@ -74,27 +74,64 @@ final class CreateParser {
         hostname(root.get("hostname")));
   }
 
+  private static final Set<String> CONFIG_KEYS = Set.of("vcpus", "memoryMiB", "autostart");
+  private static final String CONFIG_EXAMPLE = "{\"vcpus\": 2, \"memoryMiB\": 4096, \"autostart\": true}";
+
+  static Command.Config config(String text) throws Refusal {
+    JsonNode root;
+    try {
+      root = JSON.readTree(text);
+    } catch (JsonProcessingException e) {
+      throw new Refusal("'config' content is not valid JSON (" + CommandParser.quote(
+          e.getOriginalMessage()) + "); write an object like " + CONFIG_EXAMPLE);
+    }
+    if (root == null || !root.isObject() || root.isEmpty()) {
+      throw new Refusal("'config' takes a JSON object with at least one of vcpus, memoryMiB, "
+          + "autostart, like " + CONFIG_EXAMPLE);
+    }
+    for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
+      String key = it.next();
+      if (!CONFIG_KEYS.contains(key)) {
+        throw new Refusal("'config' does not know the key " + CommandParser.quote(key)
+            + "; known keys: vcpus, memoryMiB, autostart");
+      }
+    }
+    return new Command.Config(integer(root, "vcpus", 1, MAX_VCPUS, "config"),
+        integer(root, "memoryMiB", MIN_MEMORY_MIB, MAX_MEMORY_MIB, "config"),
+        bool(root, "autostart", "config"));
+  }
+
   private static Integer integer(JsonNode root, String key, int min, int max) throws Refusal {
+    return integer(root, key, min, max, "create");
+  }
+
+  private static Boolean bool(JsonNode root, String key) throws Refusal {
+    return bool(root, key, "create");
+  }
+
+  private static Integer integer(JsonNode root, String key, int min, int max, String verb)
+      throws Refusal {
     JsonNode value = root.get(key);
     if (value == null) {
       return null;
     }
     if (!value.isIntegralNumber() || !value.canConvertToInt()
         || value.asInt() < min || value.asInt() > max) {
-      throw new Refusal("'create' \"" + key + "\" is " + CommandParser.quote(value.toString())
-          + "; it must be a whole number from " + min + " to " + max);
+      throw new Refusal("'" + verb + "' \"" + key + "\" is "
+          + CommandParser.quote(value.toString()) + "; it must be a whole number from " + min
+          + " to " + max);
     }
     return value.asInt();
   }
 
-  private static Boolean bool(JsonNode root, String key) throws Refusal {
+  private static Boolean bool(JsonNode root, String key, String verb) throws Refusal {
     JsonNode value = root.get(key);
     if (value == null) {
       return null;
     }
     if (!value.isBoolean()) {
-      throw new Refusal("'create' \"" + key + "\" is " + CommandParser.quote(value.toString())
-          + "; it must be true or false");
+      throw new Refusal("'" + verb + "' \"" + key + "\" is "
+          + CommandParser.quote(value.toString()) + "; it must be true or false");
     }
     return value.asBoolean();
   }

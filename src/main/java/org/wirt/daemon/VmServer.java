@@ -217,6 +217,8 @@ final class VmServer {
             + (name.verb() == org.wirt.command.Verb.START ? ", or write 'create'" : "")));
         if (command instanceof Command.Start) {
           provisioner.checkStart(tree.identity(), domain, owners.ownedBy(tree.identity()));
+        } else if (command instanceof Command.Config config) {
+          provisioner.checkConfig(tree.identity(), domain, config);
         }
       }
     } catch (Refusal r) {
@@ -279,6 +281,9 @@ final class VmServer {
         return CompletableFuture.completedFuture("created " + made.name() + " from image "
             + plan.image().name() + " (" + plan.vcpus() + " vCPUs, " + plan.memoryMiB()
             + " MiB, " + plan.diskGiB() + " GiB); write 'start' to boot it");
+      }
+      if (command instanceof Command.Config config) {
+        return CompletableFuture.completedFuture(provisioner.configure(domain, config));
       }
       if (command instanceof Command.Delete) {
         String message = provisioner.delete(domain);

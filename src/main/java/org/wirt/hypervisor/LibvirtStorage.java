@@ -30,6 +30,8 @@ final class LibvirtStorage implements Storage {
   private static final int UNDEFINE_MANAGED_SAVE = 1;
   private static final int UNDEFINE_SNAPSHOTS_METADATA = 2;
   private static final int UNDEFINE_NVRAM = 4;
+  private static final int XML_SECURE = 1;
+  private static final int XML_INACTIVE = 2;
 
   private final Connect connect;
 
@@ -221,6 +223,71 @@ final class LibvirtStorage implements Storage {
     } finally {
       free(domain);
     }
+  }
+
+  @Override
+  public NextBoot nextBoot(UUID uuid) throws HypervisorException {
+    Document doc = parse(inactiveXml(uuid));
+    return new NextBoot(Integer.parseInt(only(doc, "vcpu").getTextContent().strip()),
+        (int) (kib(only(doc, "memory")) / 1024));
+  }
+
+  @Override
+  public void setNextBoot(UUID uuid, NextBoot settings) throws HypervisorException {
+    Document doc = parse(inactiveXml(uuid));
+    Element vcpu = only(doc, "vcpu");
+    vcpu.removeAttribute("current");
+    vcpu.setTextContent(Integer.toString(settings.vcpus()));
+    for (String tag : new String[] {"memory", "currentMemory"}) {
+      NodeList found = doc.getElementsByTagName(tag);
+      if (found.getLength() > 0) {
+        Element memory = (Element) found.item(0);
+        memory.setAttribute("unit", "KiB");
+        memory.setTextContent(Long.toString(settings.memoryMiB() * 1024L));
+      }
+    }
+    try {
+      java.io.StringWriter out = new java.io.StringWriter();
+      javax.xml.transform.TransformerFactory.newInstance().newTransformer().transform(
+          new javax.xml.transform.dom.DOMSource(doc), new javax.xml.transform.stream.StreamResult(out));
+      free(connect.domainDefineXML(out.toString()));
+    } catch (javax.xml.transform.TransformerException e) {
+      throw new HypervisorException("write the definition of " + uuid + ": " + e.getMessage(),
+          false, e);
+    } catch (LibvirtException e) {
+      throw LibvirtErrors.failure("change the definition of " + uuid, e);
+    }
+  }
+
+  /** The persistent definition, secrets included, so that redefining it loses nothing. */
+  private String inactiveXml(UUID uuid) throws HypervisorException {
+    Domain domain = domain(uuid, "read the definition of");
+    try {
+      return domain.getXMLDesc(XML_SECURE | XML_INACTIVE);
+    } catch (LibvirtException e) {
+      throw LibvirtErrors.failure("read the definition of " + uuid, e);
+    } finally {
+      free(domain);
+    }
+  }
+
+  private static Element only(Document doc, String tag) throws HypervisorException {
+    NodeList found = doc.getDocumentElement().getElementsByTagName(tag);
+    if (found.getLength() == 0) {
+      throw new HypervisorException("the domain definition has no <" + tag + ">");
+    }
+    return (Element) found.item(0);
+  }
+
+  private static long kib(Element memory) {
+    long value = Long.parseLong(memory.getTextContent().strip());
+    return switch (memory.getAttribute("unit")) {
+      case "", "KiB", "k" -> value;
+      case "MiB", "M" -> value * 1024;
+      case "GiB", "G" -> value * 1024 * 1024;
+      case "b", "bytes" -> value / 1024;
+      default -> value;
+    };
   }
 
   @Override

@@ -51,6 +51,18 @@ public interface Storage {
    */
   void undefineCompletely(UUID uuid) throws HypervisorException;
 
+  /** The vCPUs and memory of a domain's persistent definition: what its next boot gets. */
+  record NextBoot(int vcpus, int memoryMiB) {}
+
+  /** Returns the vCPUs and memory the domain's next boot gets. */
+  NextBoot nextBoot(UUID uuid) throws HypervisorException;
+
+  /**
+   * Changes the vCPUs and memory of the domain's persistent definition (maximum and current);
+   * a running domain keeps its own until it boots again.
+   */
+  void setNextBoot(UUID uuid, NextBoot settings) throws HypervisorException;
+
   /** Returns whether a domain of this name exists, whoever owns it. */
   boolean domainExists(String name) throws HypervisorException;
 }

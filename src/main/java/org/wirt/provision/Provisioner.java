@@ -257,6 +257,52 @@ public final class Provisioner {
     return "deleted " + d.name() + (removed.isEmpty() ? "" : " and " + String.join(", ", removed));
   }
 
+  /**
+   * Refuses a {@code config} whose vCPUs or memory the user's quota would never let run (as with
+   * {@code create}); whether it can run next to the others is checked at {@code start}.
+   */
+  public void checkConfig(Identity user, ManagedDomain d, Command.Config c)
+      throws Refusal, HypervisorException {
+    Storage.NextBoot next = hypervisor.storage().nextBoot(d.uuid());
+    Quota q = limits(user).quota();
+    int vcpus = c.vcpus() != null ? c.vcpus() : next.vcpus();
+    int memory = c.memoryMiB() != null ? c.memoryMiB() : next.memoryMiB();
+    Optional<String> over = Quotas.checkCreate(q, new Quotas.Usage(0, 0, 0, 0), vcpus, memory, 0);
+    if (over.isPresent()) {
+      throw new Refusal("quota exceeded: " + over.get() + "; ask for less or ask an admin for a "
+          + "larger quota (`wirt quota` shows yours)");
+    }
+  }
+
+  /**
+   * Applies a {@code config}: vCPUs and memory to the persistent definition (the next boot),
+   * autostart at once.
+   *
+   * @return what changed and when it takes effect
+   */
+  public String configure(ManagedDomain d, Command.Config c) throws HypervisorException {
+    Storage storage = hypervisor.storage();
+    List<String> changes = new ArrayList<>();
+    if (c.vcpus() != null || c.memoryMiB() != null) {
+      Storage.NextBoot before = storage.nextBoot(d.uuid());
+      Storage.NextBoot after = new Storage.NextBoot(
+          c.vcpus() != null ? c.vcpus() : before.vcpus(),
+          c.memoryMiB() != null ? c.memoryMiB() : before.memoryMiB());
+      if (!after.equals(before)) {
+        storage.setNextBoot(d.uuid(), after);
+      }
+      boolean running = isRunning(hypervisor.status(d.uuid()).state());
+      changes.add(after.vcpus() + " vCPUs and " + after.memoryMiB() + " MiB "
+          + (running ? "from its next boot" : "when it boots"));
+    }
+    if (c.autostart() != null) {
+      hypervisor.setAutostart(d.uuid(), c.autostart());
+      changes.add("autostart " + (c.autostart() ? "on" : "off"));
+    }
+    log.info("configured domain={} changes={}", d.name(), changes);
+    return d.name() + ": " + String.join(", ", changes);
+  }
+
   /** Refuses a {@code start} that would exceed the user's running vCPUs or memory. */
   public void checkStart(Identity user, ManagedDomain d, List<ManagedDomain> owned)
       throws Refusal, HypervisorException {
@@ -353,6 +399,16 @@ public final class Provisioner {
     doc.put("vcpus", status.vcpus());
     doc.put("memoryMiB", status.memoryMiB());
     doc.put("autostart", status.autostart());
+    Storage.NextBoot next = hypervisor.storage().nextBoot(d.uuid());
+    if (next.vcpus() != status.vcpus() || next.memoryMiB() != status.memoryMiB()) {
+      // A running VM keeps what it booted with; the definition's settings wait for its next boot.
+      ObjectNode pending = doc.putObject("pending");
+      pending.put("vcpus", next.vcpus());
+      pending.put("memoryMiB", next.memoryMiB());
+      pending.put("appliesAt", "next boot");
+    } else {
+      doc.putNull("pending");
+    }
     if (m.isPresent()) {
       doc.put("image", m.get().image());
       doc.put("diskGiB", m.get().diskGiB());

@@ -76,7 +76,7 @@ class CommandParserTest {
   void unfinishedProvisioningVerbsAreRefusedUntilAvailable() {
     Refusal r = assertThrows(Refusal.class, () -> parse(Verb.CONSOLIDATE, ""));
     assertEquals("'consolidate' is not available in this version of wirtd; available verbs: start, "
-        + "stop, destroy, reboot, reset, suspend, resume, autostart, status, create, delete",
+        + "stop, destroy, reboot, reset, suspend, resume, autostart, status, create, delete, config",
         r.getMessage());
   }
 }

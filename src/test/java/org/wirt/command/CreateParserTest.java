@@ -60,6 +60,27 @@ class CreateParserTest {
   }
 
   @Test
+  void configTakesVcpusMemoryAndAutostart() throws Refusal {
+    assertEquals(new Command.Config(2, null, true), CommandParser.parse(Verb.CONFIG,
+        "{\"vcpus\": 2, \"autostart\": true}".getBytes(StandardCharsets.UTF_8)));
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', textBlock = """
+      ''                         | 'config' takes a JSON object with at least one of vcpus, memoryMiB, autostart
+      {}                         | 'config' takes a JSON object with at least one of vcpus, memoryMiB, autostart
+      {"image": "x"}             | 'config' does not know the key 'image'; known keys: vcpus, memoryMiB, autostart
+      {"vcpus": 0}               | 'config' "vcpus" is '0'; it must be a whole number from 1 to 256
+      {"memoryMiB": "lots"}      | 'config' "memoryMiB" is '"lots"'; it must be a whole number from 64 to 4194304
+      {"vcpus": 1               | 'config' content is not valid JSON
+      """)
+  void refusesBadConfigContent(String content, String message) {
+    Refusal r = assertThrows(Refusal.class,
+        () -> CommandParser.parse(Verb.CONFIG, content.getBytes(StandardCharsets.UTF_8)));
+    assertTrue(r.getMessage().startsWith(message), r.getMessage());
+  }
+
+  @Test
   void deleteTakesNoContent() throws Refusal {
     assertEquals(new Command.Delete(), CommandParser.parse(Verb.DELETE, new byte[0]));
     Refusal r = assertThrows(Refusal.class,

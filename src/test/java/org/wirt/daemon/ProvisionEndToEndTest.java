@@ -94,10 +94,18 @@ class ProvisionEndToEndTest {
       assertEquals("wirtctl image: image 'tiny' is the backing file of " + domain + ".qcow2; "
           + "delete those VMs or consolidate them first\n", refused);
 
+      h.command(alice, "web", "config", "{\"vcpus\": 2}");
+      assertEquals(domain + ": 2 vCPUs and 128 MiB from its next boot",
+          h.awaitHistory(alice, 3).get("message").asText());
+      assertTrue(RealUsers.root("virsh", "-c", Libvirtd.URI, "dumpxml", "--inactive", domain)
+          .stdout().contains(">2</vcpu>"));
+      assertTrue(RealUsers.root("virsh", "-c", Libvirtd.URI, "dumpxml", domain)
+          .stdout().contains(">1</vcpu>"));
+
       h.command(alice, "big", "create", "{\"image\": \"tiny\", \"memoryMiB\": 192}");
-      assertEquals("ok", h.awaitHistory(alice, 3).get("result").asText());
+      assertEquals("ok", h.awaitHistory(alice, 4).get("result").asText());
       h.touch(alice, "big", "start");
-      JsonNode overQuota = h.awaitHistory(alice, 4);
+      JsonNode overQuota = h.awaitHistory(alice, 5);
       assertEquals("rejected", overQuota.get("result").asText());
       assertTrue(overQuota.get("message").asText().contains("quota exceeded: memory: 128 MiB running "
           + "+ 192 MiB asked > 256 MiB allowed"), overQuota.get("message").asText());
@@ -105,7 +113,7 @@ class ProvisionEndToEndTest {
       h.touch(alice, "web", "destroy");
       h.awaitState(alice, "web", "shutoff");
       h.touch(alice, "web", "delete");
-      JsonNode deleted = h.awaitHistory(alice, 6);
+      JsonNode deleted = h.awaitHistory(alice, 7);
       assertEquals("deleted " + domain + " and " + domain + ".qcow2, " + domain + "-seed.iso",
           deleted.get("message").asText());
       assertFalse(domainExists(domain));
@@ -114,7 +122,7 @@ class ProvisionEndToEndTest {
       assertEquals(checksum, ProvisionTest.sha256(golden));
 
       h.touch(alice, "big", "delete");
-      assertEquals("ok", h.awaitHistory(alice, 7).get("result").asText());
+      assertEquals("ok", h.awaitHistory(alice, 8).get("result").asText());
 
       // Again into the directory wirtd already watches, so that the measure is wirt's own work,
       // not the settling of a file that appeared in a directory nobody watched yet.
@@ -122,13 +130,13 @@ class ProvisionEndToEndTest {
       h.command(alice, "web", "create", "{\"image\": \"tiny\", \"sshKeys\": []}");
       Harness.await("domain " + domain + " defined again", () -> domainExists(domain));
       definedMs = (System.nanoTime() - written) / 1_000_000;
-      JsonNode again = h.awaitHistory(alice, 8);
+      JsonNode again = h.awaitHistory(alice, 9);
       assertEquals("ok", again.get("result").asText(), again.toString());
       System.out.println("provision-e2e: create in a watched directory: file written -> domain "
           + "defined in " + definedMs + " ms (including runuser and virsh polling); wirtd's own "
           + "durationMs=" + again.get("durationMs").asLong());
       h.touch(alice, "web", "delete");
-      assertEquals("ok", h.awaitHistory(alice, 9).get("result").asText());
+      assertEquals("ok", h.awaitHistory(alice, 10).get("result").asText());
       assertEquals("removed image tiny\n", wirtctl(ExitCode.OK, config, "image", "remove", "tiny"));
       assertFalse(Files.exists(golden));
     } finally {

@@ -187,6 +187,34 @@ class ProvisionTest {
   }
 
   @Test
+  void configChangesTheNextBootWithinQuotaAndSettingsShowWhatIsPending() throws Exception {
+    h.command(alice, "web", "create", "{\"image\": \"tiny\"}");
+    h.awaitHistory(alice, 1);
+    h.touch(alice, "web", "start");
+    assertEquals("ok", h.awaitHistory(alice, 2).get("result").asText());
+    h.command(alice, "web", "config", "{\"memoryMiB\": 1024}");
+    assertMessage("quota exceeded: memory: 1024 MiB asked > 512 MiB allowed (running); ask for "
+        + "less or ask an admin for a larger quota (`wirt quota` shows yours)", h.awaitHistory(alice, 3));
+    h.command(alice, "web", "config", "{\"vcpus\": 2, \"memoryMiB\": 384, \"autostart\": true}");
+    JsonNode configured = h.awaitHistory(alice, 4);
+    assertEquals(alice.name() + "-web: 2 vCPUs and 384 MiB from its next boot, autostart on",
+        configured.get("message").asText(), configured.toString());
+    JsonNode settings = read(h.tree(alice).resolve("info/vm/web/settings.json"));
+    assertEquals(1, settings.get("vcpus").asInt());
+    assertEquals(256, settings.get("memoryMiB").asInt());
+    assertTrue(settings.get("autostart").asBoolean());
+    assertEquals(2, settings.at("/pending/vcpus").asInt(), settings.toString());
+    assertEquals(384, settings.at("/pending/memoryMiB").asInt());
+    h.touch(alice, "web", "destroy");
+    h.touch(alice, "web", "start");
+    assertEquals("ok", h.awaitHistory(alice, 6).get("result").asText());
+    settings = read(h.tree(alice).resolve("info/vm/web/settings.json"));
+    assertEquals(2, settings.get("vcpus").asInt(), settings.toString());
+    assertEquals(384, settings.get("memoryMiB").asInt());
+    assertTrue(settings.get("pending").isNull());
+  }
+
+  @Test
   void refusesAnExistingVmAndADomainNameTakenByAnotherUser() throws Exception {
     h.domain(alice.name() + "-taken", bob, "taken");
     h.command(alice, "taken", "create", "{\"image\": \"tiny\"}");
