@@ -111,4 +111,37 @@ public sealed interface Command {
       return Verb.CONFIG;
     }
   }
+
+  /** Take a snapshot of the (shut-off) VM's disk under a name. */
+  record Snapshot(String name) implements Command {
+    public Snapshot {
+      Objects.requireNonNull(name, "name");
+    }
+
+    public Verb verb() {
+      return Verb.SNAPSHOT;
+    }
+  }
+
+  /** Bring the (shut-off) VM back to a snapshot. */
+  record Revert(String name) implements Command {
+    public Revert {
+      Objects.requireNonNull(name, "name");
+    }
+
+    public Verb verb() {
+      return Verb.REVERT;
+    }
+  }
+
+  /** Remove a snapshot. */
+  record SnapshotDelete(String name) implements Command {
+    public SnapshotDelete {
+      Objects.requireNonNull(name, "name");
+    }
+
+    public Verb verb() {
+      return Verb.SNAPSHOT_DELETE;
+    }
+  }
 }

@@ -33,11 +33,27 @@ public final class CommandParser {
       case CREATE -> CreateParser.parse(text);
       case DELETE -> empty(text, verb, new Command.Delete());
       case CONFIG -> CreateParser.config(text);
-      case SNAPSHOT, REVERT, SNAPSHOT_DELETE, CONSOLIDATE ->
+      case SNAPSHOT -> new Command.Snapshot(snapshotName(text, verb));
+      case REVERT -> new Command.Revert(snapshotName(text, verb));
+      case SNAPSHOT_DELETE -> new Command.SnapshotDelete(snapshotName(text, verb));
+      case CONSOLIDATE ->
           throw new Refusal("'" + verb.fileName() + "' is not available in this version of wirtd; "
               + "available verbs: start, stop, destroy, reboot, reset, suspend, resume, autostart, status, "
-              + "create, delete, config");
+              + "create, delete, config, snapshot, revert, snapshot-delete");
     };
+  }
+
+  /** A snapshot's name: what libvirt keeps, shown in settings.json. */
+  private static final java.util.regex.Pattern SNAPSHOT_NAME =
+      java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
+
+  private static String snapshotName(String text, Verb verb) throws Refusal {
+    if (!SNAPSHOT_NAME.matcher(text).matches()) {
+      throw new Refusal("'" + verb.fileName() + "' takes a snapshot name: letters, digits, '_', "
+          + "'.' and '-', up to 64, starting with a letter or digit, like 'before-upgrade'; the "
+          + "file holds " + (text.isEmpty() ? "nothing" : quote(text)));
+    }
+    return text;
   }
 
   private static Command empty(String text, Verb verb, Command command) throws Refusal {

@@ -219,6 +219,9 @@ final class VmServer {
           provisioner.checkStart(tree.identity(), domain, owners.ownedBy(tree.identity()));
         } else if (command instanceof Command.Config config) {
           provisioner.checkConfig(tree.identity(), domain, config);
+        } else if (command instanceof Command.Snapshot || command instanceof Command.Revert
+            || command instanceof Command.SnapshotDelete) {
+          provisioner.checkSnapshot(tree.identity(), domain, command, owners.ownedBy(tree.identity()));
         }
       }
     } catch (Refusal r) {
@@ -284,6 +287,10 @@ final class VmServer {
       }
       if (command instanceof Command.Config config) {
         return CompletableFuture.completedFuture(provisioner.configure(domain, config));
+      }
+      if (command instanceof Command.Snapshot || command instanceof Command.Revert
+          || command instanceof Command.SnapshotDelete) {
+        return CompletableFuture.completedFuture(provisioner.snapshotVerb(domain, command));
       }
       if (command instanceof Command.Delete) {
         String message = provisioner.delete(domain);

@@ -291,6 +291,73 @@ final class LibvirtStorage implements Storage {
   }
 
   @Override
+  public List<String> snapshots(UUID uuid) throws HypervisorException {
+    Domain domain = domain(uuid, "list snapshots of");
+    try {
+      return List.of(domain.snapshotListNames());
+    } catch (LibvirtException e) {
+      throw LibvirtErrors.failure("list snapshots of " + nameOf(domain, uuid), e);
+    } finally {
+      free(domain);
+    }
+  }
+
+  @Override
+  public void snapshot(UUID uuid, String name) throws HypervisorException {
+    Domain domain = domain(uuid, "snapshot");
+    try {
+      domain.snapshotCreateXML("<domainsnapshot><name>" + OwnerMetadata.escape(name)
+          + "</name></domainsnapshot>", 0).free();
+    } catch (LibvirtException e) {
+      throw LibvirtErrors.failure("snapshot " + nameOf(domain, uuid) + " as " + name, e);
+    } finally {
+      free(domain);
+    }
+  }
+
+  @Override
+  public void revert(UUID uuid, String name) throws HypervisorException {
+    Domain domain = domain(uuid, "revert");
+    try {
+      org.libvirt.DomainSnapshot snapshot = domain.snapshotLookupByName(name);
+      try {
+        domain.revertToSnapshot(snapshot);
+      } finally {
+        snapshot.free();
+      }
+    } catch (LibvirtException e) {
+      throw LibvirtErrors.failure("revert " + nameOf(domain, uuid) + " to " + name, e);
+    } finally {
+      free(domain);
+    }
+  }
+
+  @Override
+  public void deleteSnapshot(UUID uuid, String name) throws HypervisorException {
+    Domain domain = domain(uuid, "delete snapshot of");
+    try {
+      org.libvirt.DomainSnapshot snapshot = domain.snapshotLookupByName(name);
+      try {
+        snapshot.delete(0);
+      } finally {
+        snapshot.free();
+      }
+    } catch (LibvirtException e) {
+      throw LibvirtErrors.failure("delete snapshot " + name + " of " + nameOf(domain, uuid), e);
+    } finally {
+      free(domain);
+    }
+  }
+
+  private static String nameOf(Domain domain, UUID uuid) {
+    try {
+      return domain.getName();
+    } catch (LibvirtException e) {
+      return uuid.toString();
+    }
+  }
+
+  @Override
   public boolean domainExists(String name) throws HypervisorException {
     try {
       free(connect.domainLookupByName(name));

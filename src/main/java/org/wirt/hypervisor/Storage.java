@@ -63,6 +63,18 @@ public interface Storage {
    */
   void setNextBoot(UUID uuid, NextBoot settings) throws HypervisorException;
 
+  /** Returns the names of the domain's snapshots. */
+  List<String> snapshots(UUID uuid) throws HypervisorException;
+
+  /** Takes a snapshot named {@code name} (for a shut-off qcow2 domain: internal, disk only). */
+  void snapshot(UUID uuid, String name) throws HypervisorException;
+
+  /** Brings the domain back to its snapshot {@code name}. */
+  void revert(UUID uuid, String name) throws HypervisorException;
+
+  /** Deletes the snapshot {@code name} (its children stay, rebased onto its parent). */
+  void deleteSnapshot(UUID uuid, String name) throws HypervisorException;
+
   /** Returns whether a domain of this name exists, whoever owns it. */
   boolean domainExists(String name) throws HypervisorException;
 }

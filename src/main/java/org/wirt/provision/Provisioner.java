@@ -303,6 +303,73 @@ public final class Provisioner {
     return d.name() + ": " + String.join(", ", changes);
   }
 
+  /**
+   * Checks a snapshot verb before it is claimed: the VM must be shut off (a snapshot then holds
+   * the disk only, and reverting never boots the VM past the quota), the name must exist (revert,
+   * delete) or not (snapshot), and a new snapshot must fit the disk quota: each counts the
+   * virtual size of the VM's disk.
+   */
+  public void checkSnapshot(Identity user, ManagedDomain d, Command command,
+      List<ManagedDomain> owned) throws Refusal, HypervisorException {
+    String name = snapshotName(command);
+    Storage storage = hypervisor.storage();
+    List<String> existing = storage.snapshots(d.uuid());
+    String list = existing.isEmpty() ? "none" : String.join(", ", existing);
+    if (command instanceof Command.Snapshot) {
+      if (existing.contains(name)) {
+        throw new Refusal("VM '" + d.owner().vm() + "' has a snapshot '" + name + "' already; "
+            + "choose another name (snapshots: " + list + ")");
+      }
+      int disk = metadata(storage, d).map(ProvisionMetadata::diskGiB).orElse(0);
+      Quotas.Usage usage = usage(owned);
+      Quota q = limits(user).quota();
+      if (usage.diskGiB() + disk > q.diskGiB()) {
+        throw new Refusal("quota exceeded: disk: " + usage.diskGiB() + " GiB used + " + disk
+            + " GiB asked > " + q.diskGiB() + " GiB allowed (a snapshot counts its disk's size);"
+            + " delete a snapshot or ask an admin for a larger quota");
+      }
+    } else if (!existing.contains(name)) {
+      throw new Refusal("VM '" + d.owner().vm() + "' has no snapshot '" + name + "'; snapshots: "
+          + list);
+    }
+    if (!(command instanceof Command.SnapshotDelete)) {
+      DomainState state = hypervisor.status(d.uuid()).state();
+      if (state != DomainState.SHUTOFF) {
+        throw new Refusal("'" + command.verb().fileName() + "' needs VM '" + d.owner().vm()
+            + "' shut off, and it is " + state.json() + "; write 'stop' first");
+      }
+    }
+  }
+
+  /** Performs a checked snapshot verb; returns what was done. */
+  public String snapshotVerb(ManagedDomain d, Command command) throws HypervisorException {
+    Storage storage = hypervisor.storage();
+    String name = snapshotName(command);
+    if (command instanceof Command.Snapshot) {
+      storage.snapshot(d.uuid(), name);
+      return "took snapshot '" + name + "' of " + d.name();
+    }
+    if (command instanceof Command.Revert) {
+      storage.revert(d.uuid(), name);
+      return "reverted " + d.name() + " to snapshot '" + name + "'";
+    }
+    storage.deleteSnapshot(d.uuid(), name);
+    return "deleted snapshot '" + name + "' of " + d.name();
+  }
+
+  private static String snapshotName(Command command) {
+    if (command instanceof Command.Snapshot c) {
+      return c.name();
+    }
+    if (command instanceof Command.Revert c) {
+      return c.name();
+    }
+    if (command instanceof Command.SnapshotDelete c) {
+      return c.name();
+    }
+    throw new IllegalArgumentException(command.verb().fileName() + " is no snapshot verb");
+  }
+
   /** Refuses a {@code start} that would exceed the user's running vCPUs or memory. */
   public void checkStart(Identity user, ManagedDomain d, List<ManagedDomain> owned)
       throws Refusal, HypervisorException {
@@ -344,7 +411,8 @@ public final class Provisioner {
       if (storage == null) {
         storage = hypervisor.storage();
       }
-      disk += metadata(storage, d).map(ProvisionMetadata::diskGiB).orElse(0);
+      int size = metadata(storage, d).map(ProvisionMetadata::diskGiB).orElse(0);
+      disk += size == 0 ? 0 : (long) size * (1 + storage.snapshots(d.uuid()).size());
     }
     return new Quotas.Usage(vms, vcpus, memory, disk);
   }
@@ -409,6 +477,8 @@ public final class Provisioner {
     } else {
       doc.putNull("pending");
     }
+    var snapshots = doc.putArray("snapshots");
+    hypervisor.storage().snapshots(d.uuid()).forEach(snapshots::add);
     if (m.isPresent()) {
       doc.put("image", m.get().image());
       doc.put("diskGiB", m.get().diskGiB());

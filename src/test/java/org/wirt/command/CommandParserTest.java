@@ -76,7 +76,8 @@ class CommandParserTest {
   void unfinishedProvisioningVerbsAreRefusedUntilAvailable() {
     Refusal r = assertThrows(Refusal.class, () -> parse(Verb.CONSOLIDATE, ""));
     assertEquals("'consolidate' is not available in this version of wirtd; available verbs: start, "
-        + "stop, destroy, reboot, reset, suspend, resume, autostart, status, create, delete, config",
+        + "stop, destroy, reboot, reset, suspend, resume, autostart, status, create, delete, config, "
+        + "snapshot, revert, snapshot-delete",
         r.getMessage());
   }
 }

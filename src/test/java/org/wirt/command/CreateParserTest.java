@@ -91,7 +91,23 @@ class CreateParserTest {
 
   @Test
   void unfinishedVerbsStayRefused() {
-    Refusal r = assertThrows(Refusal.class, () -> CommandParser.parse(Verb.SNAPSHOT, new byte[0]));
+    Refusal r = assertThrows(Refusal.class, () -> CommandParser.parse(Verb.CONSOLIDATE, new byte[0]));
     assertTrue(r.getMessage().contains("not available in this version"), r.getMessage());
+  }
+
+  @Test
+  void snapshotVerbsTakeAName() throws Refusal {
+    assertEquals(new Command.Snapshot("before-upgrade.1"), CommandParser.parse(Verb.SNAPSHOT,
+        "before-upgrade.1\n".getBytes(StandardCharsets.UTF_8)));
+    assertEquals(new Command.Revert("a"), CommandParser.parse(Verb.REVERT, "a".getBytes(StandardCharsets.UTF_8)));
+    assertEquals(new Command.SnapshotDelete("a"),
+        CommandParser.parse(Verb.SNAPSHOT_DELETE, "a".getBytes(StandardCharsets.UTF_8)));
+    for (String bad : List.of("", "../x", "-a", "a b", "x".repeat(65))) {
+      Refusal r = assertThrows(Refusal.class,
+          () -> CommandParser.parse(Verb.SNAPSHOT, bad.getBytes(StandardCharsets.UTF_8)));
+      assertTrue(r.getMessage().startsWith("'snapshot' takes a snapshot name: letters, digits, '_', "
+          + "'.' and '-', up to 64, starting with a letter or digit, like 'before-upgrade'; the file "
+          + "holds "), r.getMessage());
+    }
   }
 }

@@ -112,8 +112,18 @@ class ProvisionEndToEndTest {
 
       h.touch(alice, "web", "destroy");
       h.awaitState(alice, "web", "shutoff");
+      h.command(alice, "web", "snapshot", "clean");
+      JsonNode snapshot = h.awaitHistory(alice, 7);
+      assertEquals("took snapshot 'clean' of " + domain, snapshot.get("message").asText(),
+          snapshot.toString());
+      assertTrue(RealUsers.root("qemu-img", "snapshot", "-U", "-l", overlay.toString()).stdout()
+          .contains("clean"));
+      h.command(alice, "web", "revert", "clean");
+      JsonNode reverted = h.awaitHistory(alice, 8);
+      assertEquals("reverted " + domain + " to snapshot 'clean'", reverted.get("message").asText(),
+          reverted.toString());
       h.touch(alice, "web", "delete");
-      JsonNode deleted = h.awaitHistory(alice, 7);
+      JsonNode deleted = h.awaitHistory(alice, 9);
       assertEquals("deleted " + domain + " and " + domain + ".qcow2, " + domain + "-seed.iso",
           deleted.get("message").asText());
       assertFalse(domainExists(domain));
@@ -122,7 +132,7 @@ class ProvisionEndToEndTest {
       assertEquals(checksum, ProvisionTest.sha256(golden));
 
       h.touch(alice, "big", "delete");
-      assertEquals("ok", h.awaitHistory(alice, 8).get("result").asText());
+      assertEquals("ok", h.awaitHistory(alice, 10).get("result").asText());
 
       // Again into the directory wirtd already watches, so that the measure is wirt's own work,
       // not the settling of a file that appeared in a directory nobody watched yet.
@@ -130,13 +140,13 @@ class ProvisionEndToEndTest {
       h.command(alice, "web", "create", "{\"image\": \"tiny\", \"sshKeys\": []}");
       Harness.await("domain " + domain + " defined again", () -> domainExists(domain));
       definedMs = (System.nanoTime() - written) / 1_000_000;
-      JsonNode again = h.awaitHistory(alice, 9);
+      JsonNode again = h.awaitHistory(alice, 11);
       assertEquals("ok", again.get("result").asText(), again.toString());
       System.out.println("provision-e2e: create in a watched directory: file written -> domain "
           + "defined in " + definedMs + " ms (including runuser and virsh polling); wirtd's own "
           + "durationMs=" + again.get("durationMs").asLong());
       h.touch(alice, "web", "delete");
-      assertEquals("ok", h.awaitHistory(alice, 10).get("result").asText());
+      assertEquals("ok", h.awaitHistory(alice, 12).get("result").asText());
       assertEquals("removed image tiny\n", wirtctl(ExitCode.OK, config, "image", "remove", "tiny"));
       assertFalse(Files.exists(golden));
     } finally {

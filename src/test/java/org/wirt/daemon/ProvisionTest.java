@@ -31,6 +31,7 @@ class ProvisionTest {
   private Path dir;
   private Path images;
   private Path vms;
+  private String vmPool;
   private Harness h;
   private User alice;
   private User bob;
@@ -40,15 +41,17 @@ class ProvisionTest {
     dir = Files.createTempDirectory("wirt-prov");
     images = dir.resolve("images");
     vms = dir.resolve("vms");
+    // Connections to the test driver within one process may share its state: a pool per test.
+    vmPool = "t-vms-" + dir.getFileName();
     Files.createDirectories(images);
     RealUsers.root("qemu-img", "create", "-q", "-f", "qcow2", images.resolve("tiny.qcow2").toString(), "64M");
     Files.writeString(images.resolve("tiny.json"),
         "{\"format\": \"qcow2\", \"vcpus\": 1, \"memoryMiB\": 256, \"diskGiB\": 1, \"cloudInit\": true}");
     h = new Harness("test:///default", """
-        "images": {"pool": "t-images", "directory": "%s", "vmPool": "t-vms", "vmDirectory": "%s",
+        "images": {"pool": "t-images-%s", "directory": "%s", "vmPool": "%s", "vmDirectory": "%s",
                    "domainType": "test"},
         "quotas": {"default": {"vms": 3, "vcpus": 2, "memoryMiB": 512, "diskGiB": 3}},
-        """.formatted(images, vms));
+        """.formatted(dir.getFileName(), images, vmPool, vms));
     alice = h.user();
     bob = h.user();
     h.start();
@@ -83,7 +86,7 @@ class ProvisionTest {
     assertEquals(alice.uid(), (int) Files.getAttribute(h.tree(alice).resolve("info/quota.json"), "unix:uid"));
 
     Storage storage = h.hypervisor.storage();
-    Storage.Volume overlay = storage.volumes("t-vms").stream()
+    Storage.Volume overlay = storage.volumes(vmPool).stream()
         .filter(v -> v.name().equals(domain + ".qcow2")).findFirst().orElseThrow();
     assertEquals(images.resolve("tiny.qcow2"), overlay.backingFile().orElseThrow());
     assertEquals(1L << 30, overlay.capacityBytes());
@@ -96,7 +99,7 @@ class ProvisionTest {
     JsonNode deleted = h.awaitHistory(alice, 2);
     assertEquals("ok", deleted.get("result").asText(), deleted.toString());
     h.awaitState(alice, "web", "undefined");
-    assertTrue(storage.volumes("t-vms").stream().noneMatch(v -> v.name().startsWith(domain)));
+    assertTrue(storage.volumes(vmPool).stream().noneMatch(v -> v.name().startsWith(domain)));
     assertFalse(Files.exists(seed));
     assertEquals(golden, sha256(images.resolve("tiny.qcow2")));
     assertFalse(storage.domainExists(domain));
@@ -149,7 +152,8 @@ class ProvisionTest {
 
     h.users.sh(alice, "rm ~/.ssh/authorized_keys && echo '" + KEY + "' > ~/.ssh/authorized_keys");
     h.command(alice, "web", "create", "{\"image\": \"tiny\"}");
-    assertEquals("ok", h.awaitHistory(alice, 2).get("result").asText());
+    JsonNode created = h.awaitHistory(alice, 2);
+    assertEquals("ok", created.get("result").asText(), created.toString());
     String userData = RealUsers.root("isoinfo", "-R", "-i",
         vms.resolve(alice.name() + "-web-seed.iso").toString(), "-x", "/user-data").stdout();
     assertTrue(userData.contains(KEY), userData);
@@ -212,6 +216,41 @@ class ProvisionTest {
     assertEquals(2, settings.get("vcpus").asInt(), settings.toString());
     assertEquals(384, settings.get("memoryMiB").asInt());
     assertTrue(settings.get("pending").isNull());
+  }
+
+  @Test
+  void snapshotsOfAShutOffVmCountAgainstTheDiskQuota() throws Exception {
+    h.command(alice, "web", "create", "{\"image\": \"tiny\"}");
+    h.awaitHistory(alice, 1);
+    h.command(alice, "web", "snapshot", "one");
+    assertEquals("took snapshot 'one' of " + alice.name() + "-web", h.awaitHistory(alice, 2).get("message").asText());
+    h.command(alice, "web", "snapshot", "one");
+    assertMessage("VM 'web' has a snapshot 'one' already; choose another name (snapshots: one)",
+        h.awaitHistory(alice, 3));
+    h.command(alice, "web", "snapshot", "two");
+    assertEquals("ok", h.awaitHistory(alice, 4).get("result").asText());
+    JsonNode quota = read(h.tree(alice).resolve("info/quota.json"));
+    assertEquals(3, quota.at("/usage/diskGiB").asInt(), quota.toString());
+    h.command(alice, "web", "snapshot", "three");
+    assertMessage("quota exceeded: disk: 3 GiB used + 1 GiB asked > 3 GiB allowed (a snapshot counts "
+        + "its disk's size); delete a snapshot or ask an admin for a larger quota", h.awaitHistory(alice, 5));
+    h.command(alice, "web", "revert", "nope");
+    assertMessage("VM 'web' has no snapshot 'nope'; snapshots: one, two", h.awaitHistory(alice, 6));
+    h.touch(alice, "web", "start");
+    h.awaitHistory(alice, 7);
+    h.command(alice, "web", "revert", "one");
+    assertMessage("'revert' needs VM 'web' shut off, and it is running; write 'stop' first",
+        h.awaitHistory(alice, 8));
+    h.touch(alice, "web", "destroy");
+    h.command(alice, "web", "revert", "one");
+    assertEquals("reverted " + alice.name() + "-web to snapshot 'one'", h.awaitHistory(alice, 10).get("message").asText());
+    h.command(alice, "web", "snapshot-delete", "two");
+    assertEquals("deleted snapshot 'two' of " + alice.name() + "-web", h.awaitHistory(alice, 11).get("message").asText());
+    JsonNode settings = read(h.tree(alice).resolve("info/vm/web/settings.json"));
+    assertEquals("[\"one\"]", settings.get("snapshots").toString());
+    assertEquals(2, read(h.tree(alice).resolve("info/quota.json")).at("/usage/diskGiB").asInt());
+    h.touch(alice, "web", "delete");
+    assertEquals("ok", h.awaitHistory(alice, 12).get("result").asText());
   }
 
   @Test
