@@ -144,4 +144,11 @@ public sealed interface Command {
       return Verb.SNAPSHOT_DELETE;
     }
   }
+
+  /** Detach the (shut-off) VM's disk from its golden image: copy what it shares into it. */
+  record Consolidate() implements Command {
+    public Verb verb() {
+      return Verb.CONSOLIDATE;
+    }
+  }
 }

@@ -36,10 +36,7 @@ public final class CommandParser {
       case SNAPSHOT -> new Command.Snapshot(snapshotName(text, verb));
       case REVERT -> new Command.Revert(snapshotName(text, verb));
       case SNAPSHOT_DELETE -> new Command.SnapshotDelete(snapshotName(text, verb));
-      case CONSOLIDATE ->
-          throw new Refusal("'" + verb.fileName() + "' is not available in this version of wirtd; "
-              + "available verbs: start, stop, destroy, reboot, reset, suspend, resume, autostart, status, "
-              + "create, delete, config, snapshot, revert, snapshot-delete");
+      case CONSOLIDATE -> empty(text, verb, new Command.Consolidate());
     };
   }
 

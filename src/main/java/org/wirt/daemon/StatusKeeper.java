@@ -92,6 +92,11 @@ final class StatusKeeper {
     notifier.commandFailed(outcome, status);
   }
 
+  /** Shows a long operation's progress in the VM's {@code status.json}; null percent ends it. */
+  void operation(HomeTree tree, String vm, String verb, Integer percent) {
+    recorder.operation(tree, vm, verb, percent);
+  }
+
   /** Writes that libvirt is unreachable into the VM's {@code status.json}. */
   void unreachable(HomeTree tree, String vm) {
     recorder.unreachable(tree, vm);

@@ -190,6 +190,7 @@ final class VmServer {
     Command command;
     ManagedDomain domain;
     Provisioner.Plan plan = null;
+    java.nio.file.Path consolidate = null;
     ReadResult.Content content;
     try {
       String text = entry.name().text().orElseThrow(() -> new Refusal(
@@ -222,6 +223,8 @@ final class VmServer {
         } else if (command instanceof Command.Snapshot || command instanceof Command.Revert
             || command instanceof Command.SnapshotDelete) {
           provisioner.checkSnapshot(tree.identity(), domain, command, owners.ownedBy(tree.identity()));
+        } else if (command instanceof Command.Consolidate) {
+          consolidate = provisioner.checkConsolidate(domain);
         }
       }
     } catch (Refusal r) {
@@ -261,7 +264,7 @@ final class VmServer {
         name.verb().fileName(), name.tag(), domainName,
         String.format("%.3f", (nanos(clock.instant()) - entry.mtimeNanos()) / 1e6));
     ManagedDomain[] acted = {domain};
-    return run(tree.identity(), command, domain, plan, acted).handle((message, error) -> {
+    return run(tree, vm, command, domain, plan, consolidate, acted).handle((message, error) -> {
       Outcome outcome = error == null
           ? outcome(user, vm, domainName, name, Result.OK, message, started)
           : outcome(user, vm, domainName, name, Result.FAILED, failure(error), started);
@@ -274,8 +277,10 @@ final class VmServer {
    * Runs a provisioning verb here (it changes which domains exist, so ownership is read again
    * after it), any other through the executor; {@code acted[0]} ends as the domain to report on.
    */
-  private CompletableFuture<String> run(Identity identity, Command command,
-      ManagedDomain domain, Provisioner.Plan plan, ManagedDomain[] acted) {
+  private CompletableFuture<String> run(HomeTree tree, String vm, Command command,
+      ManagedDomain domain, Provisioner.Plan plan, java.nio.file.Path consolidate,
+      ManagedDomain[] acted) {
+    Identity identity = tree.identity();
     try {
       if (plan != null) {
         ManagedDomain made = provisioner.create(plan);
@@ -291,6 +296,12 @@ final class VmServer {
       if (command instanceof Command.Snapshot || command instanceof Command.Revert
           || command instanceof Command.SnapshotDelete) {
         return CompletableFuture.completedFuture(provisioner.snapshotVerb(domain, command));
+      }
+      if (consolidate != null) {
+        statuses.operation(tree, vm, "consolidate", 0);
+        return provisioner.consolidate(domain, consolidate,
+                percent -> statuses.operation(tree, vm, "consolidate", percent))
+            .whenComplete((message, error) -> statuses.operation(tree, vm, "consolidate", null));
       }
       if (command instanceof Command.Delete) {
         String message = provisioner.delete(domain);

@@ -294,7 +294,7 @@ final class LibvirtStorage implements Storage {
   public List<String> snapshots(UUID uuid) throws HypervisorException {
     Domain domain = domain(uuid, "list snapshots of");
     try {
-      return List.of(domain.snapshotListNames());
+      return java.util.Arrays.stream(domain.snapshotListNames()).sorted().toList();
     } catch (LibvirtException e) {
       throw LibvirtErrors.failure("list snapshots of " + nameOf(domain, uuid), e);
     } finally {

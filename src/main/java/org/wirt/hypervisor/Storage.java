@@ -63,7 +63,7 @@ public interface Storage {
    */
   void setNextBoot(UUID uuid, NextBoot settings) throws HypervisorException;
 
-  /** Returns the names of the domain's snapshots. */
+  /** Returns the names of the domain's snapshots, sorted. */
   List<String> snapshots(UUID uuid) throws HypervisorException;
 
   /** Takes a snapshot named {@code name} (for a shut-off qcow2 domain: internal, disk only). */

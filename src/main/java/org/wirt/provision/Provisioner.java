@@ -13,7 +13,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.IntConsumer;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,6 +57,13 @@ public final class Provisioner {
   private final Clock clock;
   private final Map<String, String> lastQuotaJson = new ConcurrentHashMap<>();
   private final Map<String, Object> locks = new ConcurrentHashMap<>();
+  /** Flattening copies whole disks: it runs here, not on a worker that serves commands. */
+  private final java.util.concurrent.ExecutorService consolidations =
+      java.util.concurrent.Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "wirt-consolidate");
+        t.setDaemon(true);
+        return t;
+      });
 
   /** Answers whether a user (by identity) is a member of a group (by name). */
   @FunctionalInterface
@@ -368,6 +378,59 @@ public final class Provisioner {
       return c.name();
     }
     throw new IllegalArgumentException(command.verb().fileName() + " is no snapshot verb");
+  }
+
+  /**
+   * Checks a {@code consolidate}: the VM must be one {@code create} made, still on its image,
+   * shut off (nothing may write the disk meanwhile), and without snapshots (they would lose what
+   * they share with the image).
+   *
+   * @return the overlay to flatten
+   */
+  public Path checkConsolidate(ManagedDomain d) throws Refusal, HypervisorException {
+    Storage storage = hypervisor.storage();
+    String vm = d.owner().vm();
+    Optional<Path> overlay = metadata(storage, d).flatMap(m -> m.volumes().stream()
+        .filter(v -> v.getFileName().toString().endsWith(".qcow2")).findFirst());
+    if (overlay.isEmpty()) {
+      throw new Refusal("VM '" + vm + "' was not made by 'create', so wirt does not know its disk;"
+          + " an admin can flatten it");
+    }
+    Optional<Storage.Volume> volume = storage.volume(overlay.get());
+    if (volume.isPresent() && volume.get().backingFile().isEmpty()) {
+      throw new Refusal("VM '" + vm + "' stands alone already: its disk has no backing file");
+    }
+    DomainState state = hypervisor.status(d.uuid()).state();
+    if (state != DomainState.SHUTOFF) {
+      throw new Refusal("'consolidate' needs VM '" + vm + "' shut off, and it is " + state.json()
+          + "; write 'stop' first");
+    }
+    List<String> snapshots = storage.snapshots(d.uuid());
+    if (!snapshots.isEmpty()) {
+      throw new Refusal("VM '" + vm + "' has snapshots (" + String.join(", ", snapshots)
+          + "), which would lose what they share with the image; delete them first with "
+          + "'snapshot-delete'");
+    }
+    return overlay.get();
+  }
+
+  /**
+   * Flattens the VM's overlay on a thread of its own (it may take minutes), telling {@code
+   * progress} each whole percent.
+   */
+  public CompletableFuture<String> consolidate(ManagedDomain d, Path overlay,
+      IntConsumer progress) {
+    return CompletableFuture.supplyAsync(() -> {
+      try {
+        QemuImg.flatten(overlay, progress);
+        hypervisor.storage().refreshPool(images.vmPool());
+        log.info("consolidated domain={} overlay={}", d.name(), overlay);
+        return "consolidated " + d.name() + ": its disk no longer has a backing file";
+      } catch (IOException | HypervisorException e) {
+        throw new CompletionException(new HypervisorException("consolidate " + d.name() + ": "
+            + e.getMessage(), false, e));
+      }
+    }, consolidations);
   }
 
   /** Refuses a {@code start} that would exceed the user's running vCPUs or memory. */

@@ -29,6 +29,7 @@ public final class Recorder {
   private final Map<String, String> lastStatus = new ConcurrentHashMap<>();
   private final Map<String, Outcome> lastCommand = new ConcurrentHashMap<>();
   private final Map<String, DomainStatus> lastKnown = new ConcurrentHashMap<>();
+  private final Map<String, ObjectNode> operations = new ConcurrentHashMap<>();
 
   public Recorder(Clock clock, AuditLog audit) {
     this.clock = Objects.requireNonNull(clock, "clock");
@@ -130,6 +131,10 @@ public final class Recorder {
     String key = key(tree.identity().user(), vm);
     lastKnown.put(key, status);
     ObjectNode doc = Json.status(vm, status, lastCommand.get(key), libvirt);
+    ObjectNode operation = operations.get(key);
+    if (operation != null) {
+      doc.set("operation", operation);
+    }
     String fingerprint = Json.compact(doc);
     if (fingerprint.equals(lastStatus.get(key))) {
       return false;
@@ -142,6 +147,26 @@ public final class Recorder {
     } catch (IOException e) {
       log.warn("status write failed user={} vm={}: {}", tree.identity().user(), vm, e.getMessage());
       return false;
+    }
+  }
+
+  /**
+   * Shows a long operation's progress in the VM's {@code status.json} ({@code "operation":
+   * {"verb": "consolidate", "percent": 40}}), or with {@code percent} null, that it ended.
+   */
+  public void operation(HomeTree tree, String vm, String verb, Integer percent) {
+    String key = key(tree.identity().user(), vm);
+    if (percent == null) {
+      operations.remove(key);
+    } else {
+      ObjectNode op = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+      op.put("verb", verb);
+      op.put("percent", percent);
+      operations.put(key, op);
+    }
+    DomainStatus last = lastKnown.get(key);
+    if (last != null) {
+      status(tree, vm, last, "connected");
     }
   }
 

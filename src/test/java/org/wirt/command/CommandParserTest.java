@@ -73,11 +73,10 @@ class CommandParserTest {
   }
 
   @Test
-  void unfinishedProvisioningVerbsAreRefusedUntilAvailable() {
-    Refusal r = assertThrows(Refusal.class, () -> parse(Verb.CONSOLIDATE, ""));
-    assertEquals("'consolidate' is not available in this version of wirtd; available verbs: start, "
-        + "stop, destroy, reboot, reset, suspend, resume, autostart, status, create, delete, config, "
-        + "snapshot, revert, snapshot-delete",
+  void consolidateTakesNoContent() throws Refusal {
+    assertEquals(new Command.Consolidate(), parse(Verb.CONSOLIDATE, ""));
+    Refusal r = assertThrows(Refusal.class, () -> parse(Verb.CONSOLIDATE, "now"));
+    assertEquals("'consolidate' takes no content, but the file holds 'now'; leave the file empty",
         r.getMessage());
   }
 }

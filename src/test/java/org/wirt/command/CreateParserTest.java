@@ -90,12 +90,6 @@ class CreateParserTest {
   }
 
   @Test
-  void unfinishedVerbsStayRefused() {
-    Refusal r = assertThrows(Refusal.class, () -> CommandParser.parse(Verb.CONSOLIDATE, new byte[0]));
-    assertTrue(r.getMessage().contains("not available in this version"), r.getMessage());
-  }
-
-  @Test
   void snapshotVerbsTakeAName() throws Refusal {
     assertEquals(new Command.Snapshot("before-upgrade.1"), CommandParser.parse(Verb.SNAPSHOT,
         "before-upgrade.1\n".getBytes(StandardCharsets.UTF_8)));

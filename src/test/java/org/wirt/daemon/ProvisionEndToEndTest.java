@@ -54,6 +54,7 @@ class ProvisionEndToEndTest {
     try {
       Path source = base.resolve("tiny.qcow2");
       RealUsers.root("qemu-img", "create", "-q", "-f", "qcow2", source.toString(), "64M");
+      RealUsers.root("qemu-io", "-f", "qcow2", "-c", "write -P 0xab 0 8M", source.toString());
       Path description = base.resolve("tiny.json");
       Files.writeString(description, """
           {"vcpus": 1, "memoryMiB": 128, "diskGiB": 1, "osVariant": "linux", "cloudInit": true,
@@ -122,8 +123,21 @@ class ProvisionEndToEndTest {
       JsonNode reverted = h.awaitHistory(alice, 8);
       assertEquals("reverted " + domain + " to snapshot 'clean'", reverted.get("message").asText(),
           reverted.toString());
+      h.touch(alice, "web", "consolidate");
+      assertTrue(h.awaitHistory(alice, 9).get("message").asText().contains("VM 'web' has snapshots "
+          + "(clean), which would lose what they share with the image"));
+      h.command(alice, "web", "snapshot-delete", "clean");
+      assertEquals("ok", h.awaitHistory(alice, 10).get("result").asText());
+      h.touch(alice, "web", "consolidate");
+      JsonNode consolidated = h.awaitHistory(alice, 11);
+      assertEquals("consolidated " + domain + ": its disk no longer has a backing file",
+          consolidated.get("message").asText(), consolidated.toString());
+      String flat = RealUsers.root("qemu-img", "info", "-U", overlay.toString()).stdout();
+      assertFalse(flat.contains("backing file"), flat);
+      RealUsers.root("qemu-io", "-f", "qcow2", "-c", "read -P 0xab 0 8M", overlay.toString());
+      assertFalse(h.status(alice, "web").has("operation"));
       h.touch(alice, "web", "delete");
-      JsonNode deleted = h.awaitHistory(alice, 9);
+      JsonNode deleted = h.awaitHistory(alice, 12);
       assertEquals("deleted " + domain + " and " + domain + ".qcow2, " + domain + "-seed.iso",
           deleted.get("message").asText());
       assertFalse(domainExists(domain));
@@ -132,7 +146,7 @@ class ProvisionEndToEndTest {
       assertEquals(checksum, ProvisionTest.sha256(golden));
 
       h.touch(alice, "big", "delete");
-      assertEquals("ok", h.awaitHistory(alice, 10).get("result").asText());
+      assertEquals("ok", h.awaitHistory(alice, 13).get("result").asText());
 
       // Again into the directory wirtd already watches, so that the measure is wirt's own work,
       // not the settling of a file that appeared in a directory nobody watched yet.
@@ -140,13 +154,13 @@ class ProvisionEndToEndTest {
       h.command(alice, "web", "create", "{\"image\": \"tiny\", \"sshKeys\": []}");
       Harness.await("domain " + domain + " defined again", () -> domainExists(domain));
       definedMs = (System.nanoTime() - written) / 1_000_000;
-      JsonNode again = h.awaitHistory(alice, 11);
+      JsonNode again = h.awaitHistory(alice, 14);
       assertEquals("ok", again.get("result").asText(), again.toString());
       System.out.println("provision-e2e: create in a watched directory: file written -> domain "
           + "defined in " + definedMs + " ms (including runuser and virsh polling); wirtd's own "
           + "durationMs=" + again.get("durationMs").asLong());
       h.touch(alice, "web", "delete");
-      assertEquals("ok", h.awaitHistory(alice, 12).get("result").asText());
+      assertEquals("ok", h.awaitHistory(alice, 15).get("result").asText());
       assertEquals("removed image tiny\n", wirtctl(ExitCode.OK, config, "image", "remove", "tiny"));
       assertFalse(Files.exists(golden));
     } finally {

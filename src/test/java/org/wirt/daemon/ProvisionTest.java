@@ -244,13 +244,16 @@ class ProvisionTest {
     h.touch(alice, "web", "destroy");
     h.command(alice, "web", "revert", "one");
     assertEquals("reverted " + alice.name() + "-web to snapshot 'one'", h.awaitHistory(alice, 10).get("message").asText());
+    h.touch(alice, "web", "consolidate");
+    assertMessage("VM 'web' has snapshots (one, two), which would lose what they share with the "
+        + "image; delete them first with 'snapshot-delete'", h.awaitHistory(alice, 11));
     h.command(alice, "web", "snapshot-delete", "two");
-    assertEquals("deleted snapshot 'two' of " + alice.name() + "-web", h.awaitHistory(alice, 11).get("message").asText());
+    assertEquals("deleted snapshot 'two' of " + alice.name() + "-web", h.awaitHistory(alice, 12).get("message").asText());
     JsonNode settings = read(h.tree(alice).resolve("info/vm/web/settings.json"));
     assertEquals("[\"one\"]", settings.get("snapshots").toString());
     assertEquals(2, read(h.tree(alice).resolve("info/quota.json")).at("/usage/diskGiB").asInt());
     h.touch(alice, "web", "delete");
-    assertEquals("ok", h.awaitHistory(alice, 12).get("result").asText());
+    assertEquals("ok", h.awaitHistory(alice, 13).get("result").asText());
   }
 
   @Test
