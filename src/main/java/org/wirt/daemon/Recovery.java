@@ -95,9 +95,20 @@ final class Recovery {
     try {
       Command command = CommandParser.parse(Verb.fromFileName(c.verb()).orElseThrow(),
           c.content());
-      message = "wirtd stopped while this command ran; " + (domain.isEmpty()
-          ? "the domain is no longer " + c.user() + "'s, nothing was repeated"
-          : executor.reconcile(command, domain.get()));
+      if (command instanceof Command.Create) {
+        // A create is claimed before its domain exists: look for what it made, never repeat it.
+        domain = owners.ownedBy(new org.wirt.tree.Identity(c.user(), c.uid(), 0, new int[0]))
+            .stream().filter(d -> d.owner().vm().equals(c.vm())).findFirst();
+        message = "wirtd stopped while this create ran; " + (domain.isPresent()
+            ? "it had taken effect: " + domain.get().name() + " is defined"
+            : "no domain was defined and the create is not repeated; volumes it may have made "
+                + "are left for an admin (" + c.domain() + ".qcow2, " + c.domain()
+                + "-seed.iso in the VM pool)");
+      } else {
+        message = "wirtd stopped while this command ran; " + (domain.isEmpty()
+            ? "the domain is no longer " + c.user() + "'s, nothing was repeated"
+            : executor.reconcile(command, domain.get()));
+      }
     } catch (Refusal | HypervisorException e) {
       message = "wirtd stopped while this command ran; it could not be checked: " + e.getMessage();
     }

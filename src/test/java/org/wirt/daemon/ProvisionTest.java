@@ -257,6 +257,29 @@ class ProvisionTest {
   }
 
   @Test
+  void aCreateInterruptedByACrashIsReportedAndNotRepeated() throws Exception {
+    h.close();
+    h = new Harness("test:///default", """
+        "images": {"pool": "t-images-%s", "directory": "%s", "vmPool": "%s", "vmDirectory": "%s",
+                   "domainType": "test"},
+        """.formatted(dir.getFileName(), images, vmPool, vms));
+    alice = h.user();
+    h.users.run(alice, "mkdir", "-p", h.tree(alice).resolve("command/vm/web").toString());
+    try (org.wirt.queue.Journal journal = org.wirt.queue.Journal.open(h.stateDir)) {
+      journal.claim(alice.name(), alice.uid(), "web", alice.name() + "-web", null, "create", "t",
+          "create.t", 1, 1, "{\"image\": \"tiny\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8),
+          java.time.Instant.now().toString());
+    }
+    h.start();
+    JsonNode line = h.awaitHistory(alice, 1);
+    assertEquals("interrupted", line.get("result").asText(), line.toString());
+    assertEquals("wirtd stopped while this create ran; no domain was defined and the create is not "
+        + "repeated; volumes it may have made are left for an admin (" + alice.name() + "-web.qcow2, "
+        + alice.name() + "-web-seed.iso in the VM pool)", line.get("message").asText());
+    assertFalse(h.hypervisor.storage().domainExists(alice.name() + "-web"));
+  }
+
+  @Test
   void refusesAnExistingVmAndADomainNameTakenByAnotherUser() throws Exception {
     h.domain(alice.name() + "-taken", bob, "taken");
     h.command(alice, "taken", "create", "{\"image\": \"tiny\"}");
