@@ -71,6 +71,7 @@ public final class Daemon implements AutoCloseable {
   private final VmServer server;
   private final CommandExecutor executor;
   private final Recovery recovery;
+  private final Provisioner provisioner;
   private final ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(
       named("wirt-sweep"));
   private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
@@ -100,7 +101,7 @@ public final class Daemon implements AutoCloseable {
     this.roster = new Roster(config.treeDir(), clock);
     this.owners = new Owners(hypervisor, clock);
     this.watcher = new Watcher(inotify, new Signals());
-    Provisioner provisioner = new Provisioner(hypervisor, config.images(),
+    this.provisioner = new Provisioner(hypervisor, config.images(),
         new Quotas(config.quotas()), config.domainNamePattern(), Daemon::isMember, clock);
     this.statuses = new StatusKeeper(hypervisor, owners, recorder, notifier, journal, provisioner);
     Rejector rejector = new Rejector(statuses, clock);
@@ -176,6 +177,7 @@ public final class Daemon implements AutoCloseable {
     check(restart, "domainNamePattern", old.domainNamePattern(), next.domainNamePattern());
     config = next;
     members = nextMembers;
+    provisioner.reload(next.quotas());
     if (!restart.isEmpty()) {
       log.warn("reload: changed keys take effect at the next restart keys={}", restart);
     }

@@ -59,13 +59,12 @@ final class StatusKeeper {
    */
   void finished(long id, HomeTree tree, String vm, ManagedDomain domain, Outcome outcome) {
     mark(() -> journal.done(id, Json.outcome(outcome)));
-    // Usage and settings first: whoever sees the history line sees them current.
-    provisioner.report(tree, owners.ownedBy(tree.identity()));
     recorded(id, tree, outcome, Recorder.Written.NONE);
     Optional<DomainStatus> status = domain == null ? Optional.empty() : refresh(tree, vm, domain);
     if (outcome.result() != Result.OK) {
       notifier.commandFailed(outcome, status);
     }
+    provisioner.report(tree, owners.ownedBy(tree.identity()));
   }
 
   /**
@@ -194,6 +193,6 @@ final class StatusKeeper {
     for (ManagedDomain d : owners.ownedBy(tree.identity())) {
       refresh(tree, d.owner().vm(), d);
     }
-    provisioner.report(tree, owners.ownedBy(tree.identity()));
+    provisioner.reportOnce(tree, () -> owners.ownedBy(tree.identity()));
   }
 }

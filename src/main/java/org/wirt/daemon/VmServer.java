@@ -313,7 +313,7 @@ final class VmServer {
     }
     if (command instanceof Command.Start) {
       try {
-        return provisioner.startWithinQuota(identity, domain,
+        return provisioner.startWithinQuota(identity, domain, () -> owners.ownedBy(identity),
             () -> executor.execute(command, domain));
       } catch (HypervisorException e) {
         return CompletableFuture.failedFuture(e);

@@ -51,12 +51,13 @@ public final class Provisioner {
   private final Hypervisor hypervisor;
   private final ImagesConfig images;
   private final ImageStore store;
-  private final Quotas quotas;
+  private volatile Quotas quotas;
   private final String namePattern;
   private final GroupMembership groups;
   private final Clock clock;
   private final Map<String, String> lastQuotaJson = new ConcurrentHashMap<>();
   private final Map<String, Object> locks = new ConcurrentHashMap<>();
+  private final Map<String, String> lastReportProblem = new ConcurrentHashMap<>();
   /** Flattening copies whole disks: it runs here, not on a worker that serves commands. */
   private final java.util.concurrent.ExecutorService consolidations =
       java.util.concurrent.Executors.newCachedThreadPool(r -> {
@@ -157,11 +158,13 @@ public final class Provisioner {
    * failure if, since it was checked, another VM of the user started and the quota would be
    * exceeded.
    */
-  public <T> T startWithinQuota(Identity user, ManagedDomain d, StartAction<T> start)
+  public <T> T startWithinQuota(Identity user, ManagedDomain d,
+      java.util.function.Supplier<List<ManagedDomain>> owned, StartAction<T> start)
       throws HypervisorException {
     synchronized (lock(user)) {
       try {
-        checkStart(user, d, owned(user));
+        // The daemon's index suffices here: a VM it does not know yet was just made, and is off.
+        checkStart(user, d, owned.get());
       } catch (Refusal r) {
         throw new HypervisorException(r.getMessage());
       }
@@ -514,8 +517,30 @@ public final class Provisioner {
         settings(tree, d);
       }
     } catch (IOException | HypervisorException e) {
-      log.warn("cannot write quota user={}: {}", user.user(), e.getMessage());
+      // Tried at every sweep: say it once per user until it changes.
+      String problem = String.valueOf(e.getMessage());
+      if (!problem.equals(lastReportProblem.put(user.user(), problem))) {
+        log.warn("cannot write quota user={}: {}", user.user(), e.getMessage());
+      }
+      return;
     }
+    lastReportProblem.remove(user.user());
+  }
+
+  /**
+   * Writes {@code info/quota.json} and the settings if they were not written since wirtd started
+   * or its configuration was reloaded (the sweep); changes are reported where they happen.
+   */
+  public void reportOnce(HomeTree tree, java.util.function.Supplier<List<ManagedDomain>> owned) {
+    if (!lastQuotaJson.containsKey(tree.identity().user())) {
+      report(tree, owned.get());
+    }
+  }
+
+  /** Takes reloaded quotas; the next sweep writes every user's quota.json again. */
+  public void reload(org.wirt.config.QuotaConfig next) {
+    quotas = new Quotas(next);
+    lastQuotaJson.clear();
   }
 
   private void settings(HomeTree tree, ManagedDomain d) throws IOException, HypervisorException {

@@ -37,6 +37,11 @@ final class TimingHypervisor implements Hypervisor {
   }
 
   @Override
+  public org.wirt.hypervisor.Storage storage() throws HypervisorException {
+    return real.storage();
+  }
+
+  @Override
   public List<ManagedDomain> managedDomains() throws HypervisorException {
     return real.managedDomains();
   }

@@ -76,11 +76,12 @@ class ProvisionTest {
     assertEquals("created " + domain + " from image tiny (1 vCPUs, 256 MiB, 1 GiB); write 'start'"
         + " to boot it", created.get("message").asText());
     h.awaitState(alice, "web", "shutoff");
-    JsonNode settings = read(h.tree(alice).resolve("info/vm/web/settings.json"));
+    JsonNode settings = awaitJson(h.tree(alice).resolve("info/vm/web/settings.json"),
+        j -> j.has("image"));
     assertEquals("tiny", settings.get("image").asText());
     assertEquals(256, settings.get("memoryMiB").asInt());
-    JsonNode quota = read(h.tree(alice).resolve("info/quota.json"));
-    assertEquals(1, quota.at("/usage/vms").asInt());
+    JsonNode quota = awaitJson(h.tree(alice).resolve("info/quota.json"),
+        j -> j.at("/usage/vms").asInt() == 1);
     assertEquals(1, quota.at("/usage/diskGiB").asInt());
     assertEquals(3, quota.at("/limits/vms").asInt());
     assertEquals(alice.uid(), (int) Files.getAttribute(h.tree(alice).resolve("info/quota.json"), "unix:uid"));
@@ -203,7 +204,8 @@ class ProvisionTest {
     JsonNode configured = h.awaitHistory(alice, 4);
     assertEquals(alice.name() + "-web: 2 vCPUs and 384 MiB from its next boot, autostart on",
         configured.get("message").asText(), configured.toString());
-    JsonNode settings = read(h.tree(alice).resolve("info/vm/web/settings.json"));
+    JsonNode settings = awaitJson(h.tree(alice).resolve("info/vm/web/settings.json"),
+        j -> j.hasNonNull("pending"));
     assertEquals(1, settings.get("vcpus").asInt());
     assertEquals(256, settings.get("memoryMiB").asInt());
     assertTrue(settings.get("autostart").asBoolean());
@@ -212,7 +214,8 @@ class ProvisionTest {
     h.touch(alice, "web", "destroy");
     h.touch(alice, "web", "start");
     assertEquals("ok", h.awaitHistory(alice, 6).get("result").asText());
-    settings = read(h.tree(alice).resolve("info/vm/web/settings.json"));
+    settings = awaitJson(h.tree(alice).resolve("info/vm/web/settings.json"),
+        j -> j.get("pending").isNull());
     assertEquals(2, settings.get("vcpus").asInt(), settings.toString());
     assertEquals(384, settings.get("memoryMiB").asInt());
     assertTrue(settings.get("pending").isNull());
@@ -229,8 +232,7 @@ class ProvisionTest {
         h.awaitHistory(alice, 3));
     h.command(alice, "web", "snapshot", "two");
     assertEquals("ok", h.awaitHistory(alice, 4).get("result").asText());
-    JsonNode quota = read(h.tree(alice).resolve("info/quota.json"));
-    assertEquals(3, quota.at("/usage/diskGiB").asInt(), quota.toString());
+    awaitJson(h.tree(alice).resolve("info/quota.json"), j -> j.at("/usage/diskGiB").asInt() == 3);
     h.command(alice, "web", "snapshot", "three");
     assertMessage("quota exceeded: disk: 3 GiB used + 1 GiB asked > 3 GiB allowed (a snapshot counts "
         + "its disk's size); delete a snapshot or ask an admin for a larger quota", h.awaitHistory(alice, 5));
@@ -249,9 +251,9 @@ class ProvisionTest {
         + "image; delete them first with 'snapshot-delete'", h.awaitHistory(alice, 11));
     h.command(alice, "web", "snapshot-delete", "two");
     assertEquals("deleted snapshot 'two' of " + alice.name() + "-web", h.awaitHistory(alice, 12).get("message").asText());
-    JsonNode settings = read(h.tree(alice).resolve("info/vm/web/settings.json"));
-    assertEquals("[\"one\"]", settings.get("snapshots").toString());
-    assertEquals(2, read(h.tree(alice).resolve("info/quota.json")).at("/usage/diskGiB").asInt());
+    awaitJson(h.tree(alice).resolve("info/vm/web/settings.json"),
+        j -> j.get("snapshots").toString().equals("[\"one\"]"));
+    awaitJson(h.tree(alice).resolve("info/quota.json"), j -> j.at("/usage/diskGiB").asInt() == 2);
     h.touch(alice, "web", "delete");
     assertEquals("ok", h.awaitHistory(alice, 13).get("result").asText());
   }
@@ -297,6 +299,19 @@ class ProvisionTest {
     String message = line.get("message").asText();
     assertTrue(message.startsWith("command/vm/" + line.get("vm").asText() + "/" + line.get("verb").asText())
         && message.contains(": " + expected + " (moved to rejected/"), message);
+  }
+
+  /** Waits until the file holds JSON that satisfies {@code ok} (it is written after the history line). */
+  private static JsonNode awaitJson(Path file, java.util.function.Predicate<JsonNode> ok)
+      throws Exception {
+    Harness.await(file + " as expected", () -> {
+      try {
+        return ok.test(read(file));
+      } catch (Exception e) {
+        return false;
+      }
+    });
+    return read(file);
   }
 
   private static JsonNode read(Path file) throws Exception {
