@@ -222,7 +222,8 @@ final class VmServer {
           provisioner.checkConfig(tree.identity(), domain, config);
         } else if (command instanceof Command.Snapshot || command instanceof Command.Revert
             || command instanceof Command.SnapshotDelete) {
-          provisioner.checkSnapshot(tree.identity(), domain, command, owners.ownedBy(tree.identity()));
+          provisioner.checkSnapshot(tree.identity(), domain, command,
+              owners.ownedBy(tree.identity()));
         } else if (command instanceof Command.Consolidate) {
           consolidate = provisioner.checkConsolidate(domain);
         }
@@ -239,10 +240,11 @@ final class VmServer {
     Journal.Claim claim;
     try {
       FileFacts facts = content.facts();
+      // A create has no domain yet: its claim names the domain it will define, without UUID.
       claim = journal.claim(user, tree.identity().uid(), vm,
           domain == null ? plan.domain() : domain.name(),
-          domain == null ? null : domain.uuid().toString(), name.verb().fileName(), name.tag(), entry.name().display(),
-          facts.dev(), facts.ino(), content.bytes(), started.toString());
+          domain == null ? null : domain.uuid().toString(), name.verb().fileName(), name.tag(),
+          entry.name().display(), facts.dev(), facts.ino(), content.bytes(), started.toString());
     } catch (IOException e) {
       log.error("cannot write the journal, the command stays queued user={} entry={}: {}", user,
           where, e.getMessage());
@@ -285,7 +287,7 @@ final class VmServer {
       if (plan != null) {
         ManagedDomain made = provisioner.create(plan);
         acted[0] = made;
-        owners.refresh();
+        refreshOwners();
         return CompletableFuture.completedFuture("created " + made.name() + " from image "
             + plan.image().name() + " (" + plan.vcpus() + " vCPUs, " + plan.memoryMiB()
             + " MiB, " + plan.diskGiB() + " GiB); write 'start' to boot it");
@@ -305,7 +307,7 @@ final class VmServer {
       }
       if (command instanceof Command.Delete) {
         String message = provisioner.delete(domain);
-        owners.refresh();
+        refreshOwners();
         return CompletableFuture.completedFuture(message);
       }
     } catch (HypervisorException e) {
@@ -320,6 +322,15 @@ final class VmServer {
       }
     }
     return executor.execute(command, domain);
+  }
+
+  /** The domain was made or removed; the index learns it now, or at the next event or sweep. */
+  private void refreshOwners() {
+    try {
+      owners.refresh();
+    } catch (HypervisorException e) {
+      log.warn("cannot read ownership again after provisioning: {}", e.getMessage());
+    }
   }
 
   private Outcome outcome(String user, String vm, String domain, CommandName name, Result result,
