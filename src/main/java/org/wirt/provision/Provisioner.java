@@ -129,7 +129,7 @@ public final class Provisioner {
     }
     List<String> keys = c.sshKeys() != null ? c.sshKeys()
         : image.cloudInit() ? authorizedKeys(tree) : List.of();
-    String hostname = c.hostname() != null ? c.hostname() : vm.replace('_', '-');
+    String hostname = c.hostname() != null ? c.hostname() : hostname(vm);
     return new Plan(user, vm, domain, image, vcpus, memory, disk,
         c.autostart() != null && c.autostart(), hostname, keys);
   }
@@ -635,6 +635,12 @@ public final class Provisioner {
       log.error("cannot remove volume path={}: {}", path, e.getMessage());
       return false;
     }
+  }
+
+  /** A DNS label from a VM name: '_' becomes '-', and no '-' at either end. */
+  static String hostname(String vm) {
+    String label = vm.replace('_', '-').replaceAll("^-+|-+$", "");
+    return label.isEmpty() ? "vm" : label;
   }
 
   private String imageNames() {
