@@ -72,14 +72,20 @@ final class BenchWorld implements AutoCloseable {
         """.formatted(dir.resolve("state"), dir.resolve("log"), workers, sweepSeconds,
         new ObjectMapper().writeValueAsString(homes)));
     Clock clock = Clock.systemUTC();
+    long daemonStart = System.nanoTime();
     Daemon daemon = new Daemon(config, new ListedMembers(config.users(),
         name -> new Identity(name, self.uid(), self.gid(), self.groups())), hypervisor,
         Inotify.open(), Journal.open(config.stateDir()),
         new org.wirt.status.Recorder(clock, new AuditLog(config.logDir())), QUIET, clock);
     daemon.start();
     daemon.sweepNow();
-    return new BenchWorld(users, vms, dir, hypervisor, daemon, uuids);
+    BenchWorld world = new BenchWorld(users, vms, dir, hypervisor, daemon, uuids);
+    world.daemonStartNanos = daemonStart;
+    return world;
   }
+
+  /** When the daemon began starting: after the world (homes, domains) was made. */
+  long daemonStartNanos;
 
   static String user(int u) {
     return String.format("u%05d", u);
