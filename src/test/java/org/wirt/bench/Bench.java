@@ -36,13 +36,14 @@ public final class Bench {
   /** How big each measurement is. */
   record Size(int latencyCommands, int[] latencyUsers, int overheadPairs, int throughputUsers,
       int throughputVms, int throughputCommands, int[] workers, int[] sweepUsers,
-      int sweepOnlySamples, int restSeconds, int restUsers, int rssCommands, int floodCommands) {
+      int sweepOnlySamples, int restSeconds, int restUsers, int rssCommands, int floodCommands,
+      int qemuPairs) {
 
     static final Size FULL = new Size(1000, new int[] {1, 100, 1000}, 1000, 100, 10, 10,
-        new int[] {1, 2, 4, 8}, new int[] {1000, 10000}, 4, 60, 1000, 100_000, 100_000);
+        new int[] {1, 2, 4, 8}, new int[] {1000, 10000}, 4, 60, 1000, 100_000, 100_000, 20);
 
     static final Size SMOKE = new Size(20, new int[] {1, 3}, 20, 3, 2, 4, new int[] {1, 2},
-        new int[] {10}, 1, 2, 5, 200, 500);
+        new int[] {10}, 1, 2, 5, 200, 500, 0);
   }
 
   /** One line of the table. */
@@ -79,6 +80,9 @@ public final class Bench {
   List<Row> runAll() throws Exception {
     latency();
     overhead();
+    if (size.qemuPairs() > 0) {
+      overheadQemu();
+    }
     throughput();
     sweep();
     rest();
@@ -168,6 +172,52 @@ public final class Bench {
     row("overhead: " + pairs + " start/destroy pairs, wirt end to end vs direct libvirt-java",
         String.format(Locale.ROOT, "%.0f ms vs %.0f ms = %.1f×", wirt / 1e6, direct / 1e6, ratio),
         "≤ 1.5× on the test driver", verdict(ratio <= 1.5));
+  }
+
+  /**
+   * 2b. The same on real QEMU (qemu:///system, the ACPI test guest; needs {@code
+   * scripts/test-env.sh}): start/destroy pairs, one command at a time, through wirt and directly.
+   */
+  void overheadQemu() throws Exception {
+    int pairs = size.qemuPairs();
+    org.wirt.testing.TestGuest.requireBuilt();
+    long direct;
+    try (LibvirtHypervisor libvirt = LibvirtHypervisor.open("qemu:///system")) {
+      UUID id = libvirt.define(org.wirt.testing.TestGuest.domainXml("wirt-bench-direct"),
+          new Owner("direct", 0, "direct")).uuid();
+      try {
+        libvirt.start(id);
+        libvirt.destroy(id);
+        long t0 = System.nanoTime();
+        for (int i = 0; i < pairs; i++) {
+          libvirt.start(id);
+          libvirt.destroy(id);
+        }
+        direct = System.nanoTime() - t0;
+      } finally {
+        libvirt.undefine(id);
+      }
+    }
+    long wirt;
+    try (BenchWorld w = BenchWorld.start(1, 1, 4, 15, "qemu:///system",
+        name -> org.wirt.testing.TestGuest.domainXml("wirt-bench-" + name))) {
+      Path vm = w.vmDir(0, 0);
+      Files.createFile(vm.resolve("start.warm"));
+      await(() -> lines(w, 0) >= 1, "warm-up start", 1_000_000);
+      Files.createFile(vm.resolve("destroy.warm"));
+      await(() -> lines(w, 0) >= 2, "warm-up destroy", 1_000_000);
+      long t0 = System.nanoTime();
+      for (int i = 0; i < 2 * pairs; i++) {
+        long want = 3 + i;
+        Files.createFile(vm.resolve((i % 2 == 0 ? "start" : "destroy") + ".q" + i));
+        await(() -> lines(w, 0) >= want, "command " + i, 1_000_000);
+      }
+      wirt = System.nanoTime() - t0;
+    }
+    double ratio = (double) wirt / direct;
+    row("overhead on real QEMU: " + pairs + " start/destroy pairs one at a time, wirt vs direct",
+        String.format(Locale.ROOT, "%.0f ms vs %.0f ms = %.2f×", wirt / 1e6, direct / 1e6, ratio),
+        "≤ 1.05× on real QEMU", verdict(ratio <= 1.05));
   }
 
   /** 3. Sustained commands per second with many users and VMs, by number of workers. */
