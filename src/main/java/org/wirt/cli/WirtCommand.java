@@ -37,7 +37,10 @@ import picocli.CommandLine.ParentCommand;
         WirtCommand.Start.class, WirtCommand.Stop.class, WirtCommand.Destroy.class,
         WirtCommand.Reboot.class, WirtCommand.Reset.class, WirtCommand.Suspend.class,
         WirtCommand.Resume.class, WirtCommand.Autostart.class, WirtCommand.Log.class,
-        WirtCommand.History.class, WirtCommand.Quota.class})
+        WirtCommand.History.class, WirtCommand.Quota.class, ProvisionCommands.Create.class,
+        ProvisionCommands.Delete.class, ProvisionCommands.Config.class,
+        ProvisionCommands.Snapshot.class, ProvisionCommands.Revert.class,
+        ProvisionCommands.SnapshotDelete.class, ProvisionCommands.Consolidate.class})
 public final class WirtCommand implements Callable<Integer> {
   private static final JsonMapper JSON = JsonMapper.builder().build();
 

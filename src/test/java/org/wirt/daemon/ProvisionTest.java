@@ -282,6 +282,28 @@ class ProvisionTest {
   }
 
   @Test
+  void wirtCreatesAndDeletesForTheUser() throws Exception {
+    String tree = h.tree(alice).toString();
+    RealUsers.Exit created = h.users.attempt(alice, org.wirt.testing.Programs.command("wirt",
+        "--tree", tree, "create", "web", "--image", "tiny", "--memory", "128", "--ssh-key", KEY)
+        .toArray(String[]::new));
+    assertEquals(0, created.code(), created.stderr());
+    assertEquals("created " + alice.name() + "-web from image tiny (1 vCPUs, 128 MiB, 1 GiB); "
+        + "write 'start' to boot it\n", created.stdout());
+    RealUsers.Exit refused = h.users.attempt(alice, org.wirt.testing.Programs.command("wirt",
+        "--tree", tree, "create", "db", "--image", "nosuch").toArray(String[]::new));
+    assertEquals(5, refused.code());
+    assertTrue(refused.stderr().contains("wirt: create db refused: command/vm/db/create."),
+        refused.stderr());
+    assertTrue(refused.stderr().contains("there is no image 'nosuch'; images: tiny"), refused.stderr());
+    RealUsers.Exit deleted = h.users.attempt(alice, org.wirt.testing.Programs.command("wirt",
+        "--tree", tree, "delete", "web").toArray(String[]::new));
+    assertEquals(0, deleted.code(), deleted.stderr());
+    assertEquals("deleted " + alice.name() + "-web and " + alice.name() + "-web.qcow2, "
+        + alice.name() + "-web-seed.iso\n", deleted.stdout());
+  }
+
+  @Test
   void refusesAnExistingVmAndADomainNameTakenByAnotherUser() throws Exception {
     h.domain(alice.name() + "-taken", bob, "taken");
     h.command(alice, "taken", "create", "{\"image\": \"tiny\"}");
