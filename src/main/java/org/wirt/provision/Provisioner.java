@@ -513,8 +513,18 @@ public final class Provisioner {
             JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(doc));
         lastQuotaJson.put(user.user(), text);
       }
+      java.util.Set<String> vms = new java.util.HashSet<>();
       for (ManagedDomain d : owned) {
         settings(tree, d);
+        vms.add(d.owner().vm());
+      }
+      // A VM deleted (or taken back) since: its settings no longer hold.
+      String prefix = user.user() + "/";
+      for (String key : List.copyOf(lastQuotaJson.keySet())) {
+        if (key.startsWith(prefix) && !vms.contains(key.substring(prefix.length()))) {
+          tree.removeFile("info/vm/" + key.substring(prefix.length()) + "/settings.json");
+          lastQuotaJson.remove(key);
+        }
       }
     } catch (IOException | HypervisorException e) {
       // Tried at every sweep: say it once per user until it changes.

@@ -332,6 +332,27 @@ public final class HomeTree {
   }
 
   /**
+   * Removes the file at {@code relativePath} (e.g. {@code info/vm/web/settings.json}) if it is
+   * there; a link on the way is never followed.
+   */
+  public void removeFile(String relativePath) throws IOException {
+    List<String> parts = Names.relative(relativePath);
+    String name = parts.get(parts.size() - 1);
+    run(root -> {
+      try (Fd dir = TreeIo.walk(root, parts.subList(0, parts.size() - 1), rootWhere, false)) {
+        dir.unlinkAt(Names.bytes(name), 0, rootWhere + "/" + relativePath);
+      } catch (NoSuchFileException e) {
+        // already gone
+      } catch (ErrnoException e) {
+        if (e.errno() != ErrnoException.ENOENT) {
+          throw e;
+        }
+      }
+      return null;
+    });
+  }
+
+  /**
    * Appends {@code line} to the log at {@code relativePath} with a single write (never half a
    * line); once the file exceeds {@code rotateAtBytes} it moves to {@code .1.gz}, older ones shift
    * up to {@code .<keep>.gz}, and the live file starts empty.

@@ -104,6 +104,7 @@ class ProvisionTest {
     assertFalse(Files.exists(seed));
     assertEquals(golden, sha256(images.resolve("tiny.qcow2")));
     assertFalse(storage.domainExists(domain));
+    Harness.await("settings.json removed", () -> !Files.exists(h.tree(alice).resolve("info/vm/web/settings.json")));
     Harness.await("quota.json back to 0 VMs", () -> {
       try {
         return read(h.tree(alice).resolve("info/quota.json")).at("/usage/vms").asInt() == 0;
