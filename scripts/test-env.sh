@@ -5,8 +5,9 @@
 set -euo pipefail
 
 GUEST_DIR=${WIRT_TEST_GUEST_DIR:-/var/lib/wirt-test/guest}
+# systemd (for systemd-analyze) and sudo (for visudo): PackageTest checks the unit and sudo rule.
 PACKAGES=(libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils linux-image-amd64
-  busybox-static cpio)
+  busybox-static cpio systemd sudo)
 WAIT_SECONDS=30
 
 say() { echo "test-env: $*"; }
