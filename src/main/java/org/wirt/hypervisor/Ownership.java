@@ -64,11 +64,20 @@ public final class Ownership {
     return List.copyOf(index.byUuid.values());
   }
 
-  /** Rebuilds the index from what the hypervisor reports now. */
+  /**
+   * Rebuilds the index from what the hypervisor reports now. libvirt lists running and defined
+   * domains in two calls, so a domain that starts or stops in between is in neither list; a
+   * domain known before and missing now is therefore looked up by its UUID before it is dropped.
+   */
   public void refresh(Hypervisor hypervisor) throws HypervisorException {
     List<ManagedDomain> domains = hypervisor.managedDomains();
     Map<UUID, ManagedDomain> byUuid = new HashMap<>();
     domains.forEach(domain -> byUuid.put(domain.uuid(), domain));
+    for (UUID known : index.byUuid.keySet()) {
+      if (!byUuid.containsKey(known)) {
+        hypervisor.managedDomain(known).ifPresent(domain -> byUuid.put(domain.uuid(), domain));
+      }
+    }
     synchronized (this) {
       index = Index.of(byUuid);
     }

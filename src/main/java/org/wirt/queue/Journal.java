@@ -53,6 +53,16 @@ public final class Journal implements AutoCloseable {
   private FileChannel channel;
   private long nextId;
   private long size;
+  /** Lines written (under this object's lock) and lines known durable (under {@link #syncLock}). */
+  private long written;
+  private long durable;
+  private boolean compactDue;
+  /**
+   * Held while fsync'ing, so one fsync covers every line written before it (group commit): the
+   * workers that waited find their lines durable already. Taken before this object's lock, never
+   * after it.
+   */
+  private final Object syncLock = new Object();
 
   /** What the journal knows of one claimed command. */
   public record Entry(Claim claim, ObjectNode outcome, boolean logged) {}
@@ -155,36 +165,75 @@ public final class Journal implements AutoCloseable {
    *
    * @return the claim with its id
    */
-  public synchronized Claim claim(String user, int uid, String vm, String domain, String uuid,
+  public Claim claim(String user, int uid, String vm, String domain, String uuid,
       String verb, String tag, String fileName, long dev, long ino, byte[] content, String time)
       throws IOException {
-    Claim c = new Claim(nextId++, user, uid, vm, domain, uuid, verb, tag, fileName, dev, ino,
-        content, time);
-    append(claimLine(c), true);
-    open.put(c.id(), new Entry(c, null, false));
+    Claim c;
+    long line;
+    synchronized (this) {
+      c = new Claim(nextId++, user, uid, vm, domain, uuid, verb, tag, fileName, dev, ino,
+          content, time);
+      line = append(claimLine(c));
+      open.put(c.id(), new Entry(c, null, false));
+    }
+    sync(line);
     return c;
   }
 
   /** Records the outcome of a claimed command: durable before this returns. */
-  public synchronized void done(long id, ObjectNode outcome) throws IOException {
-    ObjectNode n = mark("done", id);
-    n.set("outcome", outcome);
-    append(n, true);
-    open.computeIfPresent(id, (k, e) -> new Entry(e.claim(), outcome, false));
+  public void done(long id, ObjectNode outcome) throws IOException {
+    long line;
+    synchronized (this) {
+      ObjectNode n = mark("done", id);
+      n.set("outcome", outcome);
+      line = append(n);
+      open.computeIfPresent(id, (k, e) -> new Entry(e.claim(), outcome, false));
+    }
+    sync(line);
   }
 
   /** Notes that the history line of a command is written. */
   public synchronized void logged(long id) throws IOException {
-    append(mark("logged", id), false);
+    append(mark("logged", id));
     open.computeIfPresent(id, (k, e) -> new Entry(e.claim(), e.outcome(), true));
   }
 
   /** Notes that every record of a command is written; the entry is closed. */
-  public synchronized void complete(long id) throws IOException {
-    append(mark("complete", id), false);
-    open.remove(id);
-    if (size > COMPACT_AT_BYTES) {
-      rewrite();
+  public void complete(long id) throws IOException {
+    synchronized (this) {
+      append(mark("complete", id));
+      open.remove(id);
+      compactDue |= size > COMPACT_AT_BYTES;
+    }
+    compactIfDue();
+  }
+
+  /** Returns once line number {@code line} is on disk, fsync'ing unless another did already. */
+  private void sync(long line) throws IOException {
+    synchronized (syncLock) {
+      if (durable >= line) {
+        return;
+      }
+      long upTo;
+      FileChannel ch;
+      synchronized (this) {
+        upTo = written;
+        ch = channel;
+      }
+      ch.force(false);
+      durable = upTo;
+    }
+  }
+
+  private void compactIfDue() throws IOException {
+    synchronized (syncLock) {
+      synchronized (this) {
+        if (compactDue) {
+          compactDue = false;
+          rewrite();
+          durable = written;
+        }
+      }
     }
   }
 
@@ -195,16 +244,15 @@ public final class Journal implements AutoCloseable {
     return n;
   }
 
-  private void append(ObjectNode n, boolean sync) throws IOException {
+  /** Writes one line (not yet durable) and returns its number for {@link #sync}. */
+  private long append(ObjectNode n) throws IOException {
     ByteBuffer line = ByteBuffer.wrap((JSON.writeValueAsString(n) + "\n")
         .getBytes(StandardCharsets.UTF_8));
     size += line.remaining();
     while (line.hasRemaining()) {
       channel.write(line);
     }
-    if (sync) {
-      channel.force(false);
-    }
+    return ++written;
   }
 
   /** Writes a new journal with only the open entries, then swaps it in atomically. */
@@ -220,14 +268,14 @@ public final class Journal implements AutoCloseable {
     size = 0;
     for (Entry e : open.values()) {
       Claim c = e.claim();
-      append(claimLine(c), false);
+      append(claimLine(c));
       if (e.outcome() != null) {
         ObjectNode d = mark("done", c.id());
         d.set("outcome", e.outcome());
-        append(d, false);
+        append(d);
       }
       if (e.logged()) {
-        append(mark("logged", c.id()), false);
+        append(mark("logged", c.id()));
       }
     }
     channel.force(false);

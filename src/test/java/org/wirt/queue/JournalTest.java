@@ -72,6 +72,52 @@ class JournalTest {
   }
 
   @Test
+  void workersCommittingTogetherLoseNothingAcrossCompactions() throws Exception {
+    int threads = 8;
+    int each = 300;
+    java.util.Set<Long> ids = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    java.util.Set<Long> leftOpen = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    byte[] big = new byte[2048];
+    try (Journal j = Journal.open(dir)) {
+      java.util.List<Thread> workers = new java.util.ArrayList<>();
+      java.util.List<Throwable> errors = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+      for (int t = 0; t < threads; t++) {
+        int worker = t;
+        Thread w = new Thread(() -> {
+          try {
+            for (int i = 0; i < each; i++) {
+              Journal.Claim c = j.claim("u" + worker, 1000 + worker, "vm", null, null, "status",
+                  null, "status", worker, i, big, "2026-11-22T10:00:00Z");
+              ids.add(c.id());
+              if (i % 50 == 7) {
+                leftOpen.add(c.id());
+                continue;
+              }
+              j.done(c.id(), outcome("ok"));
+              j.logged(c.id());
+              j.complete(c.id());
+            }
+          } catch (Throwable e) {
+            errors.add(e);
+          }
+        });
+        workers.add(w);
+        w.start();
+      }
+      for (Thread w : workers) {
+        w.join();
+      }
+      assertEquals(java.util.List.of(), errors);
+      assertEquals(threads * each, ids.size(), "every claim has its own id");
+      assertEquals(leftOpen.size(), j.openCount());
+    }
+    try (Journal j = Journal.open(dir)) {
+      assertEquals(leftOpen, j.recovered().stream().map(e -> e.claim().id())
+          .collect(java.util.stream.Collectors.toSet()), "exactly the unfinished claims survive");
+    }
+  }
+
+  @Test
   void staysSmallAsCommandsComplete() throws Exception {
     try (Journal j = Journal.open(dir)) {
       Journal.Claim keep = claim(j, "start");
