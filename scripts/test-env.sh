@@ -5,9 +5,8 @@
 set -euo pipefail
 
 GUEST_DIR=${WIRT_TEST_GUEST_DIR:-/var/lib/wirt-test/guest}
-# systemd (for systemd-analyze) and sudo (for visudo): PackageTest checks the unit and sudo rule.
 PACKAGES=(libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils linux-image-amd64
-  busybox-static cpio systemd sudo)
+  busybox-static cpio)
 WAIT_SECONDS=30
 
 say() { echo "test-env: $*"; }
@@ -16,6 +15,8 @@ die() { echo "test-env: $*" >&2; exit 1; }
 [[ $(id -u) -eq 0 ]] || die "must run as root (the e2e tests use qemu:///system)"
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
+# systemd (for systemd-analyze) and sudo (for visudo): PackageTest checks the unit and sudo rule.
+PACKAGES+=(systemd sudo)
 missing=()
 for package in "${PACKAGES[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null || true)
