@@ -5,19 +5,31 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.wirt.hypervisor.LibvirtHypervisor;
@@ -46,9 +58,15 @@ class PackageTest {
       "target/wirt_0.1.0_all.deb"));
   private static final Path UNIT = Path.of("/lib/systemd/system/wirtd.service");
   /** What {@code dpkg -P wirt} removes although dpkg did not install it. */
-  private static final List<Path> PURGED = List.of(
-      Path.of("/etc/wirt"), Path.of("/var/lib/wirt"), Path.of("/var/log/wirt"));
+  private static final List<Path> PURGED = List.of(Path.of("/etc/wirt"), Path.of("/var/lib/wirt"),
+      Path.of("/var/log/wirt"), Path.of("/run/wirt"), Path.of("/var/cache/wirt"));
+  /** Where deb-systemd-helper records that the unit is enabled or masked. */
+  private static final List<Path> SYSTEMD_STATE = List.of(Path.of("/etc/systemd/system"),
+      Path.of("/var/lib/systemd/deb-systemd-helper-enabled"),
+      Path.of("/var/lib/systemd/deb-systemd-helper-masked"));
+  private static final Path WANTS = Path.of("/etc/systemd/system/multi-user.target.wants/wirtd.service");
   private static final List<String> GROUPS = List.of("vmguests", "wirtadm");
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   @Test
   void theSudoRuleParses() throws Exception {
@@ -136,13 +154,22 @@ class PackageTest {
     Exit verify = RealUsers.attemptAsRoot("systemd-analyze", "verify", UNIT.toString());
     assertEquals(0, verify.code(), verify.toString());
     assertFalse((verify.stdout() + verify.stderr()).contains("wirtd.service"), verify.toString());
+    // deb-systemd-helper enables it for the next boot even where systemd does not run now.
+    assertEquals(UNIT, Files.readSymbolicLink(WANTS), "postinst enables wirtd.service");
   }
 
+  /**
+   * Runs the installed wirtd as its unit would, as far as that works without systemd: the unit's
+   * capability bounding set, no new privileges, its umask, a private 0700 cache directory for JNA
+   * (the unit's CacheDirectory=), $NOTIFY_SOCKET; and under strace, to check every system call it
+   * makes against the unit's SystemCallFilter=, which only systemd could enforce.
+   */
   private static void serveARealUser() throws Exception {
     Path dir = Files.createTempDirectory("wirt-package");
     List<UUID> domains = new ArrayList<>();
     Process daemon = null;
     Path out = dir.resolve("wirtd.out");
+    Path syscalls = dir.resolve("syscalls");
     try (RealUsers users = RealUsers.create();
         LibvirtHypervisor libvirt = Libvirtd.connect();
         NotifyReceiver systemd = NotifyReceiver.bind(dir.resolve("notify.sock"))) {
@@ -157,20 +184,29 @@ class PackageTest {
             {"group": "%s", "libvirtUri": "qemu:///system", "stateDir": "%s", "logDir": "%s",
              "sweepIntervalSeconds": 2, "mail": {"enabled": false}}
             """.formatted(group, dir.resolve("state"), dir.resolve("log")));
+        Path cache = Files.createDirectory(dir.resolve("cache"),
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
 
-        List<String> command = new ArrayList<>(List.of("setpriv", "--bounding-set",
-            unitBoundingSet(), "--no-new-privs", "/usr/sbin/wirtd", "--config", config.toString()));
-        ProcessBuilder wirtd = new ProcessBuilder(command).redirectErrorStream(true)
-            .redirectOutput(out.toFile());
+        ProcessBuilder wirtd = new ProcessBuilder("sh", "-c", "umask " + unitValue("UMask")
+                + " && exec \"$@\"", "sh",
+            "setpriv", "--bounding-set", unitBoundingSet(), "--no-new-privs",
+            "strace", "-f", "-qq", "-e", "signal=none", "-o", syscalls.toString(),
+            "/usr/sbin/wirtd", "--config", config.toString())
+            .redirectErrorStream(true).redirectOutput(out.toFile());
         wirtd.environment().put("NOTIFY_SOCKET", systemd.path().toString());
+        wirtd.environment().put("XDG_CACHE_HOME", cache.toString());
         daemon = wirtd.start();
         Process running = daemon;
         await("wirtd started", running, out, () -> read(out).contains("wirtd started"));
         assertEquals(Optional.of("READY=1\nSTATUS=serving 1 users"), systemd.receive(60_000),
             read(out));
-        assertTrue(ProcessHandle.of(daemon.pid()).flatMap(h -> h.info().command())
-                .orElse("").endsWith("/java"),
-            "the wrapper execs the JVM, so systemd's main process (NotifyAccess=main) is wirtd");
+        // sh, setpriv and strace exec; strace forks the wrapper, which execs the JVM: so the JVM
+        // is the wrapper's process, which under systemd is the main process (NotifyAccess=main).
+        List<ProcessHandle> children = daemon.children().toList();
+        assertEquals(1, children.size(), children.toString());
+        ProcessHandle jvm = children.get(0);
+        assertTrue(jvm.info().command().orElse("").endsWith("/java"),
+            "the wrapper execs the JVM: " + jvm.info());
 
         Exit assign = RealUsers.attemptAsRoot("/usr/sbin/wirtctl", "--config", config.toString(),
             "assign", domain, alice.name(), "web");
@@ -180,31 +216,48 @@ class PackageTest {
         Path vmDir = alice.home().resolve("wirt/command/vm/web");
         await("web in " + alice.name() + "'s tree", running, out, () -> Files.isDirectory(vmDir));
 
+        // The file way: nothing but a file, written by the user.
+        users.run(alice, "touch", vmDir.resolve("start").toString());
+        Path status = alice.home().resolve("wirt/info/vm/web/status.json");
+        await("status.json says running", running, out, () -> "running".equals(state(status)));
+        assertEquals(domain, JSON.readTree(status.toFile()).path("domain").asText());
+
         // The user's own wirt, with the installed /etc/wirt/wirt.json (treeDir).
-        Exit start = users.attempt(alice, "/usr/bin/wirt", "start", "web");
-        assertEquals(0, start.code(), start + "\n--- wirtd ---\n" + read(out));
-        assertEquals("started " + domain + "\n", start.stdout());
         Exit list = users.attempt(alice, "/usr/bin/wirt", "list");
         assertEquals(0, list.code(), list.toString());
         assertTrue(list.stdout().matches("(?s)VM +STATE .*\nweb +running +1 +128 MiB .*"),
             list.stdout());
+        Exit destroy = users.attempt(alice, "/usr/bin/wirt", "destroy", "web");
+        assertEquals(0, destroy.code(), destroy + "\n--- wirtd ---\n" + read(out));
+        assertEquals("powered off " + domain + "\n", destroy.stdout());
+        await("status.json says shutoff", running, out, () -> "shutoff".equals(state(status)));
 
-        Exit status = RealUsers.attemptAsRoot("/usr/sbin/wirtctl", "--config", config.toString(),
+        Exit shown = RealUsers.attemptAsRoot("/usr/sbin/wirtctl", "--config", config.toString(),
             "status");
-        assertEquals(0, status.code(), status.toString());
-        String shown = withoutLog(status.stdout());
-        assertTrue(shown.startsWith("wirtd:      running (pid " + daemon.pid() + ", since "), shown);
-        assertTrue(shown.contains("libvirt:    qemu:///system connected\n"), shown);
-        assertTrue(shown.contains("users:      1 served"), shown);
+        assertEquals(0, shown.code(), shown.toString());
+        String text = withoutLog(shown.stdout());
+        assertTrue(text.startsWith("wirtd:      running (pid " + jvm.pid() + ", since "), text);
+        assertTrue(text.contains("libvirt:    qemu:///system connected\n"), text);
+        assertTrue(text.contains("users:      1 served"), text);
 
-        daemon.destroy();
-        assertTrue(daemon.waitFor(30, TimeUnit.SECONDS), "wirtd stops on SIGTERM");
-        assertEquals(143, daemon.exitValue(), "the unit's SuccessExitStatus=143");
+        jvm.destroy();
+        assertTrue(daemon.waitFor(60, TimeUnit.SECONDS), "wirtd stops on SIGTERM");
+        assertEquals(143, daemon.exitValue(), "the unit's SuccessExitStatus=143\n" + read(out));
         assertTrue(read(out).contains("wirtd stopped"), read(out));
+
+        Set<String> allowed = unitSystemCalls();
+        Set<String> made = madeSystemCalls(syscalls);
+        assertTrue(made.containsAll(Set.of("setfsuid", "setfsgid", "setgroups", "inotify_add_watch")),
+            "strace saw wirtd switch identities and watch: " + made);
+        assertEquals(Set.of(), made.stream().filter(c -> !allowed.contains(c))
+                .collect(Collectors.toCollection(TreeSet::new)),
+            "system calls wirtd made that the unit's SystemCallFilter= refuses (with EPERM)");
       } finally {
         if (daemon != null && daemon.isAlive()) {
+          daemon.descendants().forEach(ProcessHandle::destroy);
           daemon.destroy();
           if (!daemon.waitFor(30, TimeUnit.SECONDS)) {
+            daemon.descendants().forEach(ProcessHandle::destroyForcibly);
             daemon.destroyForcibly();
           }
         }
@@ -239,6 +292,7 @@ class PackageTest {
     for (String dir : List.of("/usr/share/wirt", "/usr/share/doc/wirt")) {
       assertFalse(Files.exists(Path.of(dir)), dir + " left after dpkg -P");
     }
+    assertEquals(List.of(), systemdTraces(), "enabled or masked after dpkg -P");
     for (String group : GROUPS) {
       assertTrue(groupExists(group), "the package keeps group " + group + " (see postrm)");
     }
@@ -252,6 +306,21 @@ class PackageTest {
       assertFalse(Files.exists(p, LinkOption.NOFOLLOW_LINKS), p + " exists; PackageTest purges the"
           + " package, which would delete it: move it away first");
     }
+    assertEquals(List.of(), systemdTraces(), "a wirtd.service is enabled or masked here;"
+        + " PackageTest's purge would undo that: remove it first");
+  }
+
+  /** What enables or masks a wirtd.service: symlinks and deb-systemd-helper's records. */
+  private static List<Path> systemdTraces() throws IOException {
+    List<Path> found = new ArrayList<>();
+    for (Path dir : SYSTEMD_STATE) {
+      if (Files.isDirectory(dir)) {
+        try (Stream<Path> walk = Files.walk(dir)) {
+          walk.filter(p -> p.getFileName().toString().startsWith("wirtd.")).forEach(found::add);
+        }
+      }
+    }
+    return found;
   }
 
   /** The regular files in the .deb, as installed paths. */
@@ -264,14 +333,69 @@ class PackageTest {
 
   /** {@code CapabilityBoundingSet=CAP_SETUID CAP_SETGID} as setpriv's {@code -all,+setuid,+setgid}. */
   private static String unitBoundingSet() throws IOException {
-    List<String> caps = Files.readAllLines(UNIT).stream()
-        .filter(l -> l.startsWith("CapabilityBoundingSet="))
-        .flatMap(l -> List.of(l.substring(l.indexOf('=') + 1).trim().split("\\s+")).stream())
-        .toList();
-    assertFalse(caps.isEmpty(), "no CapabilityBoundingSet= in " + UNIT);
-    return "-all," + caps.stream()
+    return "-all," + List.of(unitValue("CapabilityBoundingSet").split("\\s+")).stream()
         .map(c -> "+" + c.toLowerCase(Locale.ROOT).replaceFirst("^cap_", ""))
         .collect(Collectors.joining(","));
+  }
+
+  /** The value of the installed unit's only {@code key=} line. */
+  private static String unitValue(String key) throws IOException {
+    List<String> values = Files.readAllLines(UNIT).stream()
+        .filter(l -> l.startsWith(key + "="))
+        .map(l -> l.substring(key.length() + 1).trim())
+        .toList();
+    assertEquals(1, values.size(), "one " + key + "= line in " + UNIT + ": " + values);
+    return values.get(0);
+  }
+
+  /**
+   * The system calls the unit's {@code SystemCallFilter=} allows, its groups expanded with
+   * {@code systemd-analyze syscall-filter}.
+   */
+  private static Set<String> unitSystemCalls() throws IOException {
+    String filter = unitValue("SystemCallFilter");
+    assertFalse(filter.startsWith("~"), "an allow list: " + filter);
+    Map<String, List<String>> groups = new HashMap<>();
+    List<String> members = null;
+    for (String line : RealUsers.root("systemd-analyze", "syscall-filter").stdout().lines().toList()) {
+      if (line.startsWith("@")) {
+        members = new ArrayList<>();
+        groups.put(line.strip(), members);
+      } else if (members != null && !line.isBlank() && !line.strip().startsWith("#")) {
+        members.add(line.strip());
+      }
+    }
+    Set<String> allowed = new HashSet<>();
+    Deque<String> todo = new ArrayDeque<>(List.of(filter.split("\\s+")));
+    Set<String> seen = new HashSet<>();
+    while (!todo.isEmpty()) {
+      String item = todo.pop();
+      if (!item.startsWith("@")) {
+        allowed.add(item);
+      } else if (seen.add(item)) {
+        List<String> group = groups.get(item);
+        assertTrue(group != null, "systemd-analyze syscall-filter does not know " + item);
+        todo.addAll(group);
+      }
+    }
+    return allowed;
+  }
+
+  /** The names of the system calls in strace's output. */
+  private static Set<String> madeSystemCalls(Path strace) throws IOException {
+    Pattern call = Pattern.compile("^\\d+ +([a-z_][a-z0-9_]*)\\(");
+    try (Stream<String> lines = Files.lines(strace, UTF_8)) {
+      return lines.map(call::matcher).filter(Matcher::find).map(m -> m.group(1))
+          .collect(Collectors.toCollection(TreeSet::new));
+    }
+  }
+
+  private static String state(Path statusJson) {
+    try {
+      return JSON.readTree(statusJson.toFile()).path("state").asText();
+    } catch (IOException e) {
+      return "";
+    }
   }
 
   /** wirtctl's answer without its log lines (logback writes them to stdout too). */
