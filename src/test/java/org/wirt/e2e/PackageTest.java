@@ -231,6 +231,12 @@ class PackageTest {
         assertEquals(0, destroy.code(), destroy + "\n--- wirtd ---\n" + read(out));
         assertEquals("powered off " + domain + "\n", destroy.stdout());
         await("status.json says shutoff", running, out, () -> "shutoff".equals(state(status)));
+        Exit start = users.attempt(alice, "/usr/bin/wirt", "start", "web");
+        assertEquals(0, start.code(), start + "\n--- wirtd ---\n" + read(out));
+        assertEquals("started " + domain + "\n", start.stdout());
+        Exit again = users.attempt(alice, "/usr/bin/wirt", "list");
+        assertTrue(again.stdout().matches("(?s)VM +STATE .*\nweb +running +1 +128 MiB .*"),
+            again.toString());
 
         Exit shown = RealUsers.attemptAsRoot("/usr/sbin/wirtctl", "--config", config.toString(),
             "status");
