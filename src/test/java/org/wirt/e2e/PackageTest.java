@@ -216,6 +216,14 @@ class PackageTest {
         Path vmDir = alice.home().resolve("wirt/command/vm/web");
         await("web in " + alice.name() + "'s tree", running, out, () -> Files.isDirectory(vmDir));
 
+        // The installed bash completion, as the user: subcommands, and VM names from the tree.
+        assertEquals(List.of("list", "status", "start", "stop", "destroy", "reboot", "reset",
+            "suspend", "resume", "autostart", "log", "history", "quota"), complete(users, alice, "wirt "));
+        assertEquals(List.of("web"), complete(users, alice, "wirt start "));
+        assertEquals(List.of("on", "off"), complete(users, alice, "wirt autostart web "));
+        assertEquals(List.of("status", "users", "queue", "reload", "drain", "assign", "unassign"),
+            complete(users, alice, "wirtctl "));
+
         // The file way: nothing but a file, written by the user.
         users.run(alice, "touch", vmDir.resolve("start").toString());
         Path status = alice.home().resolve("wirt/info/vm/web/status.json");
@@ -394,6 +402,25 @@ class PackageTest {
       return lines.map(call::matcher).filter(Matcher::find).map(m -> m.group(1))
           .collect(Collectors.toCollection(TreeSet::new));
     }
+  }
+
+  /** What bash completes for {@code line} (the cursor at its end), as {@code user}. */
+  private static List<String> complete(RealUsers users, User user, String line) throws IOException {
+    String program = line.split(" ")[0];
+    Exit e = users.attempt(user, "bash", "-c", """
+        source /usr/share/bash-completion/bash_completion
+        source /usr/share/bash-completion/completions/$1
+        function=$(complete -p "$1" | sed -n 's/.* -F \\([^ ]*\\) .*/\\1/p')
+        COMP_LINE=$2
+        COMP_POINT=${#COMP_LINE}
+        read -ra COMP_WORDS <<< "$COMP_LINE"
+        if [[ $COMP_LINE == *' ' ]]; then COMP_WORDS+=(''); fi
+        COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+        "$function" "$1" "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD - 1]}"
+        printf '%s\\n' "${COMPREPLY[@]}"
+        """, "complete", program, line);
+    assertEquals(0, e.code(), "completing '" + line + "': " + e);
+    return e.stdout().lines().filter(l -> !l.isEmpty()).toList();
   }
 
   private static String state(Path statusJson) {
