@@ -7,11 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -32,6 +34,8 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.wirt.Main;
+import org.wirt.cli.ExitCode;
 import org.wirt.hypervisor.LibvirtHypervisor;
 import org.wirt.posix.NotifyReceiver;
 import org.wirt.testing.Libvirtd;
@@ -76,6 +80,34 @@ class PackageTest {
         Files.readAllLines(BASEDIR.resolve("sudoers.d/wirt")).stream()
             .filter(l -> !l.isBlank() && !l.startsWith("#")).collect(Collectors.joining("\n")),
         "one rule: wirtctl, as root, for the admin group, and nothing else");
+  }
+
+  /**
+   * The hand-written man pages stay true to the programs: each names every command and every
+   * long option that {@code --help} shows, and groff renders it without a warning.
+   */
+  @Test
+  void theManPagesNameEveryCommandAndOptionOfTheHelp() throws Exception {
+    for (String page : List.of("wirt.1", "wirtd.8", "wirtctl.8")) {
+      String program = page.substring(0, page.indexOf('.'));
+      // One line per paragraph (no breaks, no hyphenation), ASCII, no bold or underline.
+      Exit render = RealUsers.attemptAsRoot("groff", "-man", "-Tascii", "-P-cbou", "-ww",
+          "-rLL=1000n", "-rHY=0", BASEDIR.resolve("packaging/man").resolve(page).toString());
+      assertEquals(0, render.code(), render.toString());
+      assertEquals("", render.stderr(), page + ": groff warns");
+      String man = render.stdout();
+      String help = help(program);
+      Set<String> options = new TreeSet<>(longOptions(help));
+      for (String command : commands(help)) {
+        assertTrue(Pattern.compile("(?m)^ {7}" + Pattern.quote(command) + "( |$)").matcher(man)
+            .find(), page + " has no entry for `" + program + " " + command + "`");
+        options.addAll(longOptions(help(program, command)));
+      }
+      for (String option : options) {
+        assertTrue(man.contains(option), page + " does not mention " + option
+            + ", which `" + program + " --help` shows");
+      }
+    }
   }
 
   @Test
@@ -402,6 +434,38 @@ class PackageTest {
       return lines.map(call::matcher).filter(Matcher::find).map(m -> m.group(1))
           .collect(Collectors.toCollection(TreeSet::new));
     }
+  }
+
+  /** {@code --help} of a program or one of its commands, as the jar prints it. */
+  private static String help(String... program) {
+    StringWriter out = new StringWriter();
+    String[] args = Stream.concat(Stream.of(program), Stream.of("--help")).toArray(String[]::new);
+    ExitCode code = Main.run(new PrintWriter(out, true), new PrintWriter(out, true), args);
+    assertEquals(ExitCode.OK, code, String.join(" ", args) + ": " + out);
+    return out.toString();
+  }
+
+  /** The commands listed under "Commands:" in picocli's help. */
+  private static List<String> commands(String help) {
+    int at = help.indexOf("\nCommands:\n");
+    if (at < 0) {
+      return List.of();
+    }
+    Matcher m = Pattern.compile("(?m)^  ([a-z][a-z-]*)(?= |$)").matcher(help.substring(at));
+    List<String> commands = new ArrayList<>();
+    while (m.find()) {
+      commands.add(m.group(1));
+    }
+    return commands;
+  }
+
+  private static Set<String> longOptions(String help) {
+    Matcher m = Pattern.compile("(?<![\\w-])--[a-z][a-z-]*").matcher(help);
+    Set<String> options = new TreeSet<>();
+    while (m.find()) {
+      options.add(m.group());
+    }
+    return options;
   }
 
   /** What bash completes for {@code line} (the cursor at its end), as {@code user}. */
