@@ -278,9 +278,16 @@ class PackageTest {
         assertTrue(again.stdout().matches("(?s)VM +STATE .*\nweb +running +1 +128 MiB .*"),
             again.toString());
 
-        Exit shown = RealUsers.attemptAsRoot("/usr/sbin/wirtctl", "--config", config.toString(),
-            "status");
+        // An admin: a member of wirtadm runs wirtctl through the installed sudo rule, and nothing
+        // else; a user who is not one cannot.
+        User bob = users.createUser("wirtadm");
+        Exit shown = sudo(users, bob, "wirtctl", "--config", config.toString(), "status");
         assertEquals(0, shown.code(), shown.toString());
+        Exit other = sudo(users, bob, "/usr/bin/id");
+        assertEquals(1, other.code(), "sudo lets a member of wirtadm run more than wirtctl: " + other);
+        Exit notAdmin = sudo(users, alice, "wirtctl", "--config", config.toString(), "status");
+        assertEquals(1, notAdmin.code(), "sudo lets a user who is not in wirtadm run wirtctl: "
+            + notAdmin);
         String text = withoutLog(shown.stdout());
         assertTrue(text.startsWith("wirtd:      running (pid " + jvm.pid() + ", since "), text);
         assertTrue(text.contains("libvirt:    qemu:///system connected\n"), text);
@@ -466,6 +473,17 @@ class PackageTest {
       options.add(m.group());
     }
     return options;
+  }
+
+  /**
+   * {@code sudo -n command} as {@code user}, then {@code sudo -K}, which removes the timestamp file
+   * sudo leaves in /run/sudo/ts even for a refused command.
+   */
+  private static Exit sudo(RealUsers users, User user, String... command) throws IOException {
+    List<String> args = new ArrayList<>(List.of("sh", "-c",
+        "sudo -n \"$@\"; code=$?; sudo -K; exit $code", "sudo"));
+    args.addAll(List.of(command));
+    return users.attempt(user, args.toArray(String[]::new));
   }
 
   /** What bash completes for {@code line} (the cursor at its end), as {@code user}. */
