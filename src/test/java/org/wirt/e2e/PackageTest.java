@@ -121,9 +121,11 @@ class PackageTest {
       install();
       assertInstalled(packaged);
       serveARealUser();
-      remove(packaged);
+      removeAndPurge(packaged);
     } finally {
       RealUsers.attemptAsRoot("dpkg", "-P", "wirt");
+      // requireClean() saw no /var/lib/wirt: what is left there (VM images kept) is the test's.
+      RealUsers.attemptAsRoot("rm", "-rf", "/var/lib/wirt");
       for (String group : GROUPS) {
         if (!groupsBefore.contains(group) && groupExists(group)) {
           RealUsers.root("groupdel", group);
@@ -202,6 +204,8 @@ class PackageTest {
     Process daemon = null;
     Path out = dir.resolve("wirtd.out");
     Path syscalls = dir.resolve("syscalls");
+    // sudo makes /run/sudo/ts on first use; it goes again if it was not here before.
+    boolean sudoRunDir = Files.exists(Path.of("/run/sudo"));
     try (RealUsers users = RealUsers.create();
         LibvirtHypervisor libvirt = Libvirtd.connect();
         NotifyReceiver systemd = NotifyReceiver.bind(dir.resolve("notify.sock"))) {
@@ -325,16 +329,45 @@ class PackageTest {
       }
     } finally {
       RealUsers.root("rm", "-rf", dir.toString());
+      if (!sudoRunDir) {
+        RealUsers.root("rm", "-rf", "/run/sudo");
+      }
     }
   }
 
-  private static void remove(List<Path> packaged) throws IOException {
+  /**
+   * {@code dpkg -r} keeps the configuration; {@code dpkg -P} then removes everything but VM
+   * disks; installed again and purged at once, nothing stays.
+   */
+  private static void removeAndPurge(List<Path> packaged) throws IOException {
     RealUsers.root("dpkg", "-r", "wirt");
     assertEquals("deinstall ok config-files", packageStatus());
     assertTrue(Files.exists(Path.of("/etc/wirt/wirt.json")), "dpkg -r keeps the configuration");
     assertFalse(Files.exists(Path.of("/usr/sbin/wirtd")));
 
+    // A golden image and wirtd's own files; an empty directory for VM disks.
+    Path state = Path.of("/var/lib/wirt");
+    Path golden = state.resolve("images/debian-12.qcow2");
+    Files.createDirectories(golden.getParent());
+    Files.writeString(golden, "a golden image");
+    Files.createDirectories(state.resolve("vms"));
+    Files.writeString(state.resolve("journal.log"), "");
+    Files.writeString(state.resolve(".hidden"), "");
+    RealUsers.Result purge = RealUsers.root("dpkg", "-P", "wirt");
+    try (Stream<Path> left = Files.list(state)) {
+      assertEquals(List.of(state.resolve("images")), left.toList(), "dpkg -P keeps only VM disks");
+    }
+    assertEquals("a golden image", Files.readString(golden));
+    assertTrue(purge.stderr().contains("kept VM images in /var/lib/wirt: images"), purge.stderr());
+    RealUsers.root("rm", "-r", state.toString());
+    assertPurged(packaged);
+
+    install();
     RealUsers.root("dpkg", "-P", "wirt");
+    assertPurged(packaged);
+  }
+
+  private static void assertPurged(List<Path> packaged) throws IOException {
     assertEquals("", packageStatus(), "dpkg -P forgets the package");
     for (Path p : packaged) {
       assertFalse(Files.exists(p, LinkOption.NOFOLLOW_LINKS), p + " left after dpkg -P");
