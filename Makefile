@@ -40,9 +40,10 @@ unit:
 	scripts/build-deps.sh
 	$(MVN) test -DexcludedGroups=e2e,root
 
-## bench: the benchmark suite at full size on libvirt's test driver (minutes); table on stdout and in target/bench.json
+## bench: the benchmark suite at full size (minutes, as root: one measure uses libvirtd with QEMU); table on stdout and in target/bench.json
 bench:
 	scripts/build-deps.sh
+	scripts/test-env.sh
 	$(MVN) -q test-compile dependency:build-classpath -Dmdep.outputFile=target/test-classpath.txt -Dmdep.includeScope=test
 	WIRT_LOG_LEVEL=WARN java -cp target/classes:target/test-classes:$$(cat target/test-classpath.txt) org.wirt.bench.Bench target/bench.json
 

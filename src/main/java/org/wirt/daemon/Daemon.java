@@ -125,17 +125,25 @@ public final class Daemon implements AutoCloseable {
       workers.add(worker);
       worker.start();
     }
-    sweeper.scheduleWithFixedDelay(this::sweep, 0, config.sweepIntervalSeconds(),
+    sweeper.scheduleWithFixedDelay(() -> sweep(false), 0, config.sweepIntervalSeconds(),
         TimeUnit.SECONDS);
     log.info("wirtd started workers={} sweepIntervalSeconds={} libvirt={}", config.workers(),
         config.sweepIntervalSeconds(), config.libvirtUri());
   }
 
-  /** Runs a full sweep now (on the sweep thread) and waits for it. */
+  /** Runs a thorough sweep now (on the sweep thread) and waits for it. */
   public void sweepNow() throws InterruptedException {
+    sweepNow(true);
+  }
+
+  /**
+   * Runs a sweep now and waits for it: thorough (every check), or as the periodic sweep does it
+   * (checks done recently left out, see {@link UserScanner#SKELETON_RECHECK}).
+   */
+  public void sweepNow(boolean thorough) throws InterruptedException {
     CompletableFuture<Void> done = new CompletableFuture<>();
     sweeper.execute(() -> {
-      sweep();
+      sweep(thorough);
       done.complete(null);
     });
     try {
@@ -339,6 +347,10 @@ public final class Daemon implements AutoCloseable {
   }
 
   private void sweep() {
+    sweep(true);
+  }
+
+  private void sweep(boolean thorough) {
     try {
       Instant now = clock.instant();
       if (!now.isBefore(membersRead.plus(config.membersRefresh()))) {
@@ -350,7 +362,7 @@ public final class Daemon implements AutoCloseable {
         log.warn("cannot read domain ownership: {}", e.getMessage());
       }
       for (HomeTree tree : roster.all()) {
-        scanner.scan(tree);
+        scanner.scan(tree, thorough);
         heartbeat.beat(tree, false, draining.get());
       }
       statuses.retryPending();
@@ -453,7 +465,7 @@ public final class Daemon implements AutoCloseable {
       if (overflowSweep.compareAndSet(false, true)) {
         sweeper.execute(() -> {
           overflowSweep.set(false);
-          sweep();
+          sweep(false);
         });
       }
     }

@@ -2,6 +2,10 @@ package org.wirt.daemon;
 
 import java.io.IOException;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -41,19 +45,64 @@ final class UserScanner {
     this.clock = clock;
   }
 
-  /** Scans the user's tree; errors are logged and the next scan tries again. */
+  /**
+   * How often a periodic sweep checks the skeleton and asks libvirt for every VM's state. Between
+   * these, lifecycle events keep {@code status.json} current, a missing {@code command/vm} or VM
+   * directory is noticed at once, and files are written with their parents; the checks catch what
+   * nothing announced (a deleted {@code info/}, a new DHCP address).
+   */
+  static final Duration SKELETON_RECHECK = Duration.ofMinutes(5);
+  static final Duration STATUS_RECHECK = Duration.ofSeconds(60);
+
+  /** When the skeleton and the statuses of a user's VMs were last checked, and for which VMs. */
+  private record Checked(List<String> vms, Instant skeletonAt, Instant statusAt) {}
+
+  private final Map<String, Checked> checked = new ConcurrentHashMap<>();
+
+  /** Scans the user's tree thoroughly (after an event, a reload, a reconnect). */
   void scan(HomeTree tree) {
+    scan(tree, true);
+  }
+
+  /**
+   * Scans the user's tree; errors are logged and the next scan tries again. A periodic sweep
+   * ({@code thorough} false) leaves out the checks that were done recently.
+   */
+  void scan(HomeTree tree, boolean thorough) {
     String user = tree.identity().user();
     try {
       if (!tree.exists()) {
         watcher.forget(user);
+        checked.remove(user);
         return;
       }
       List<ManagedDomain> owned = owners.ownedBy(tree.identity());
       List<String> ownedVms = owned.stream().map(d -> d.owner().vm()).filter(Names::isVm).toList();
-      tree.ensureSkeleton(ownedVms);
+      Instant now = clock.instant();
+      Checked last = checked.get(user);
+      boolean skeleton = thorough || last == null || !last.vms().equals(ownedVms)
+          || !now.isBefore(last.skeletonAt().plus(SKELETON_RECHECK));
+      List<Entry> entries = null;
+      if (!skeleton) {
+        try {
+          entries = tree.listVmDirectories();
+          java.util.Set<String> present = new java.util.HashSet<>();
+          entries.forEach(e -> e.name().text().ifPresent(present::add));
+          skeleton = !present.containsAll(ownedVms);
+        } catch (IOException e) {
+          skeleton = true;
+        }
+      }
+      if (skeleton) {
+        tree.ensureSkeleton(ownedVms);
+        entries = tree.listVmDirectories();
+      }
+      boolean refreshStatuses = thorough || last == null || !last.vms().equals(ownedVms)
+          || !now.isBefore(last.statusAt().plus(STATUS_RECHECK));
+      checked.put(user, new Checked(ownedVms, skeleton ? now : last.skeletonAt(),
+          refreshStatuses ? now : last.statusAt()));
       List<String> vms = new ArrayList<>();
-      for (Entry e : tree.listVmDirectories()) {
+      for (Entry e : entries) {
         Optional<String> vm = e.name().text().filter(Names::isVm);
         if (vm.isEmpty()) {
           rejector.reject(tree, null, e.name(), "not a valid VM name; a VM name is "
@@ -76,7 +125,9 @@ final class UserScanner {
           log.warn("cannot list user={} vm={}: {}", user, vm, e.getMessage());
         }
       }
-      statuses.refreshAll(tree);
+      if (refreshStatuses) {
+        statuses.refreshAll(tree);
+      }
     } catch (IOException e) {
       log.warn("cannot scan user={} tree={}: {}", user, tree.root(), e.getMessage());
     }

@@ -46,6 +46,14 @@ final class BenchWorld implements AutoCloseable {
   }
 
   static BenchWorld start(int users, int vms, int workers, int sweepSeconds) throws Exception {
+    return start(users, vms, workers, sweepSeconds, "test:///default",
+        name -> "<domain type='test'><name>" + name + "</name><memory unit='MiB'>64</memory>"
+            + "<vcpu>1</vcpu><os><type arch='x86_64'>hvm</type></os></domain>");
+  }
+
+  /** A world on any libvirt URI, each domain defined from {@code xml} given its name. */
+  static BenchWorld start(int users, int vms, int workers, int sweepSeconds, String uri,
+      java.util.function.Function<String, String> xml) throws Exception {
     Path dir = Files.createTempDirectory("wirt-bench");
     Nss nss = Nss.system();
     int uid = nss.euid();
@@ -57,29 +65,41 @@ final class BenchWorld implements AutoCloseable {
       Files.createDirectories(home.resolve("wirt"));
       homes.put(user(u), home.toString());
     }
-    TimingHypervisor hypervisor = new TimingHypervisor(LibvirtHypervisor.open("test:///default"));
+    TimingHypervisor hypervisor = new TimingHypervisor(LibvirtHypervisor.open(uri));
     UUID[][] uuids = new UUID[users][vms];
     for (int u = 0; u < users; u++) {
       for (int v = 0; v < vms; v++) {
-        uuids[u][v] = hypervisor.define("<domain type='test'><name>" + user(u) + "-" + vm(v)
-            + "</name><memory unit='MiB'>64</memory><vcpu>1</vcpu><os><type arch='x86_64'>hvm"
-            + "</type></os></domain>", new Owner(user(u), uid, vm(v))).uuid();
+        uuids[u][v] = hypervisor.define(xml.apply(user(u) + "-" + vm(v)),
+            new Owner(user(u), uid, vm(v))).uuid();
       }
     }
     Config config = ConfigLoader.parse("bench", """
-        {"libvirtUri": "test:///default", "stateDir": "%s", "logDir": "%s", "workers": %d,
+        {"libvirtUri": "%s", "stateDir": "%s", "logDir": "%s", "workers": %d,
          "sweepIntervalSeconds": %d, "users": %s}
-        """.formatted(dir.resolve("state"), dir.resolve("log"), workers, sweepSeconds,
+        """.formatted(uri, dir.resolve("state"), dir.resolve("log"), workers, sweepSeconds,
         new ObjectMapper().writeValueAsString(homes)));
     Clock clock = Clock.systemUTC();
+    long daemonStart = System.nanoTime();
     Daemon daemon = new Daemon(config, new ListedMembers(config.users(),
         name -> new Identity(name, self.uid(), self.gid(), self.groups())), hypervisor,
         Inotify.open(), Journal.open(config.stateDir()),
         new org.wirt.status.Recorder(clock, new AuditLog(config.logDir())), QUIET, clock);
     daemon.start();
     daemon.sweepNow();
-    return new BenchWorld(users, vms, dir, hypervisor, daemon, uuids);
+    BenchWorld world = new BenchWorld(users, vms, dir, hypervisor, daemon, uuids);
+    world.daemonStartNanos = daemonStart;
+    world.uri = uri;
+    return world;
   }
+
+  String uri = "test:///default";
+
+  private boolean hypervisorIsTestDriver() {
+    return uri.startsWith("test:");
+  }
+
+  /** When the daemon began starting: after the world (homes, domains) was made. */
+  long daemonStartNanos;
 
   static String user(int u) {
     return String.format("u%05d", u);
@@ -119,6 +139,22 @@ final class BenchWorld implements AutoCloseable {
   @Override
   public void close() throws IOException {
     daemon.close();
+    if (!hypervisorIsTestDriver()) {
+      try (LibvirtHypervisor cleanup = LibvirtHypervisor.open(uri)) {
+        for (UUID[] row : uuids) {
+          for (UUID id : row) {
+            try {
+              cleanup.destroy(id);
+            } catch (org.wirt.hypervisor.HypervisorException e) {
+              // not running
+            }
+            cleanup.undefine(id);
+          }
+        }
+      } catch (org.wirt.hypervisor.HypervisorException e) {
+        throw new IOException(e);
+      }
+    }
     try (var walk = Files.walk(dir)) {
       walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     }
