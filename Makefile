@@ -3,7 +3,7 @@ SHELL := /bin/bash
 MVN ?= mvn -B -ntp
 JAR := target/wirt.jar
 
-.PHONY: all build demo test unit bench clean
+.PHONY: all build deb demo test unit bench clean
 
 all: build
 
@@ -13,11 +13,18 @@ $(JAR): pom.xml $(shell find src/main -type f 2>/dev/null)
 
 build: $(JAR)
 
+## deb: target/wirt_<version>_all.deb (mvn package builds it with the jar)
+deb:
+	scripts/build-deps.sh
+	$(MVN) -q -DskipTests package
+	@ls target/wirt_*_all.deb
+
 ## demo: run wirtd on libvirt's built-in test driver with demo users under target/demo (no root, no libvirtd)
 demo: $(JAR)
 	java -jar $(JAR) wirtd --demo target/demo
 
-## test: the whole suite, end-to-end tests included (as root: installs libvirt/QEMU, starts libvirtd, creates test users)
+## test: the whole suite, end-to-end tests included (as root: installs libvirt/QEMU, starts libvirtd, creates test users;
+## PackageTest installs and purges target/wirt_*_all.deb after `package`, in failsafe's integration-test phase)
 test:
 	@if [ "$$(id -u)" -ne 0 ]; then \
 	  echo "make test needs root (sudo make test): its end-to-end tests create Unix users and drive a real libvirtd" >&2; \
@@ -25,7 +32,7 @@ test:
 	fi
 	scripts/build-deps.sh
 	scripts/test-env.sh
-	$(MVN) package
+	$(MVN) verify
 	@echo "make test: all tests passed"
 
 ## unit: the tests that need neither root nor libvirtd

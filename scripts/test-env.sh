@@ -15,6 +15,11 @@ die() { echo "test-env: $*" >&2; exit 1; }
 [[ $(id -u) -eq 0 ]] || die "must run as root (the e2e tests use qemu:///system)"
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
+# systemd (for systemd-analyze) and sudo (for visudo): PackageTest checks the unit and sudo rule;
+# strace: PackageTest checks wirtd's system calls against the unit's SystemCallFilter=;
+# bash-completion: it completes with the installed completion scripts; groff-base: it renders the
+# man pages.
+PACKAGES+=(systemd sudo strace bash-completion groff-base)
 missing=()
 for package in "${PACKAGES[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null || true)
