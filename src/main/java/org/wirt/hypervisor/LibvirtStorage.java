@@ -336,14 +336,12 @@ final class LibvirtStorage implements Storage {
   public void deleteSnapshot(UUID uuid, String name) throws HypervisorException {
     Domain domain = domain(uuid, "delete snapshot of");
     try {
-      org.libvirt.DomainSnapshot snapshot = domain.snapshotLookupByName(name);
-      try {
-        snapshot.delete(0);
-      } finally {
-        snapshot.free();
-      }
+      NativeDomain.deleteSnapshot(domain.snapshotLookupByName(name), 0);
     } catch (LibvirtException e) {
       throw LibvirtErrors.failure("delete snapshot " + name + " of " + nameOf(domain, uuid), e);
+    } catch (NativeDomain.NativeCallException e) {
+      throw LibvirtErrors.failure("delete snapshot " + name + " of " + nameOf(domain, uuid),
+          e.error(), e);
     } finally {
       free(domain);
     }

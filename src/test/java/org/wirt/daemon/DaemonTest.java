@@ -173,6 +173,8 @@ class DaemonTest {
     h.touch(bob, "web", "start");
     h.awaitState(alice, "web", "running");
     h.awaitState(bob, "web", "running");
+    // A lifecycle event may update status.json before the worker writes the history line.
+    assertEquals("ok", h.awaitHistory(bob, 1).get("result").asText());
     assertEquals(1, h.history(bob).size());
     assertEquals("shutoff", h.status(alice, "db").get("state").asText());
   }
