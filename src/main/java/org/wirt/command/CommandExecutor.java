@@ -61,7 +61,12 @@ public final class CommandExecutor {
    * safe (the verb is idempotent in effect), and says what was found and done. A reboot or reset
    * is never repeated: whether it happened cannot be told, and a second one would be visible.
    */
+  static final java.time.Duration RECONCILE_JOB_WAIT = java.time.Duration.ofSeconds(60);
+
   public String reconcile(Command command, ManagedDomain d) throws HypervisorException {
+    // A start the killed wirtd asked for may still be under way in libvirt, and may yet fail:
+    // the state is read once libvirt has finished with the domain.
+    hypervisor.awaitNoJob(d.uuid(), RECONCILE_JOB_WAIT);
     DomainState state = hypervisor.status(d.uuid()).state();
     String found = "found " + d.name() + " " + state.json();
     switch (command.verb()) {

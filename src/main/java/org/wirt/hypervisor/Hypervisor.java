@@ -70,6 +70,12 @@ public interface Hypervisor extends AutoCloseable {
    *
    * @throws HypervisorException if this hypervisor cannot provision
    */
+  /**
+   * Waits, up to {@code max}, until libvirt runs no job on the domain (a start or destroy that a
+   * killed wirtd asked for may still be under way); returns at once where the driver cannot tell.
+   */
+  default void awaitNoJob(UUID uuid, java.time.Duration max) throws HypervisorException {}
+
   default Storage storage() throws HypervisorException {
     throw new HypervisorException("this hypervisor cannot create or delete VMs");
   }

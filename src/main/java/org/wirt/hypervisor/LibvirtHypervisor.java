@@ -336,8 +336,37 @@ public final class LibvirtHypervisor implements Hypervisor {
     log.info("disconnected from libvirt uri={}", uri);
   }
 
+  @Override
+  public void awaitNoJob(UUID uuid, java.time.Duration max) throws HypervisorException {
+    long deadline = System.nanoTime() + max.toNanos();
+    while (true) {
+      boolean busy = query("check the job of", uuid, domain -> {
+        try {
+          return NativeDomain.busy(domain);
+        } catch (NativeDomain.NativeCallException e) {
+          // Drivers without control info (the test driver) run no jobs that outlive a call.
+          log.debug("no control info uuid={}: {}", uuid, e.getMessage());
+          return false;
+        }
+      });
+      if (!busy) {
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        log.warn("libvirt still runs a job on uuid={} after {} s; going on", uuid, max.toSeconds());
+        return;
+      }
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+
   @FunctionalInterface
-  private interface DomainCall<T> {
+  interface DomainCall<T> {
     T call(Domain domain) throws LibvirtException;
   }
 
@@ -353,7 +382,7 @@ public final class LibvirtHypervisor implements Hypervisor {
     });
   }
 
-  private <T> T query(String attempt, UUID uuid, DomainCall<T> call) throws HypervisorException {
+  <T> T query(String attempt, UUID uuid, DomainCall<T> call) throws HypervisorException {
     Domain domain = find(attempt, uuid).orElseThrow(() -> new HypervisorException(
         attempt + " " + lastKnownName(uuid) + ": Domain not found: no domain with UUID " + uuid));
     String name = nameOrUnknown(domain);

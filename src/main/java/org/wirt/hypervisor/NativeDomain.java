@@ -46,6 +46,8 @@ final class NativeDomain {
 
     int virDomainSnapshotDelete(DomainSnapshotPointer snapshot, int flags);
 
+    int virDomainGetControlInfo(DomainPointer domain, byte[] info, int flags);
+
     int virDomainSnapshotFree(DomainSnapshotPointer snapshot);
   }
 
@@ -67,6 +69,19 @@ final class NativeDomain {
       throw lastError();
     }
     return new Snapshot(state.getValue(), reason.getValue(), info.nrVirtCpu & 0xffff, info.memory.longValue());
+  }
+
+  /**
+   * Returns whether libvirt runs a job on the domain now ({@code VIR_DOMAIN_CONTROL_JOB} or
+   * {@code OCCUPIED}), from {@code virDomainGetControlInfo}.
+   */
+  static boolean busy(Domain domain) throws NativeCallException {
+    byte[] info = new byte[16]; // unsigned state, unsigned details, unsigned long long stateTime
+    if (API.virDomainGetControlInfo(pointer(domain), info, 0) < 0) {
+      throw lastError();
+    }
+    int state = java.nio.ByteBuffer.wrap(info).order(java.nio.ByteOrder.nativeOrder()).getInt(0);
+    return state == 1 || state == 2;
   }
 
   /**

@@ -196,6 +196,11 @@ public final class ReconnectingHypervisor implements Hypervisor {
   }
 
   @Override
+  public void awaitNoJob(UUID uuid, java.time.Duration max) throws HypervisorException {
+    act(h -> h.awaitNoJob(uuid, max));
+  }
+
+  @Override
   public void setAutostart(UUID uuid, boolean enabled) throws HypervisorException {
     act(h -> h.setAutostart(uuid, enabled));
   }

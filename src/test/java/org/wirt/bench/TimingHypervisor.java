@@ -96,6 +96,11 @@ final class TimingHypervisor implements Hypervisor {
   }
 
   @Override
+  public void awaitNoJob(UUID uuid, java.time.Duration max) throws HypervisorException {
+    real.awaitNoJob(uuid, max);
+  }
+
+  @Override
   public void setAutostart(UUID uuid, boolean enabled) throws HypervisorException {
     real.setAutostart(uuid, enabled);
   }

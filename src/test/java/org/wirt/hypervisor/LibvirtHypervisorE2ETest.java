@@ -63,6 +63,40 @@ class LibvirtHypervisorE2ETest {
     }
   }
 
+  @Test
+  void awaitNoJobWaitsForAStartAnotherConnectionAskedFor() throws Exception {
+    UUID uuid = defineGuest();
+    java.util.concurrent.CompletableFuture<Void> starting = new java.util.concurrent.CompletableFuture<>();
+    try (LibvirtHypervisor other = LibvirtHypervisor.open(org.wirt.testing.Libvirtd.URI)) {
+      Thread starter = new Thread(() -> {
+        try {
+          other.start(uuid);
+          starting.complete(null);
+        } catch (HypervisorException e) {
+          starting.completeExceptionally(e);
+        }
+      });
+      starter.start();
+      boolean sawJob = false;
+      while (!starting.isDone() && !sawJob) {
+        sawJob = hypervisor.query("probe", uuid, domain -> {
+          try {
+            return NativeDomain.busy(domain);
+          } catch (NativeDomain.NativeCallException e) {
+            throw new IllegalStateException(e);
+          }
+        });
+      }
+      System.out.println("awaitNoJob test: saw the start job in progress: " + sawJob);
+      assertTrue(sawJob || starting.isDone(), "the start ran");
+      hypervisor.awaitNoJob(uuid, Duration.ofSeconds(60));
+      assertEquals(DomainState.RUNNING, hypervisor.status(uuid).state(),
+          "read after the job, the state is the start's result (saw the job: " + sawJob + ")");
+      starter.join();
+      starting.get();
+    }
+  }
+
   private UUID defineGuest() throws Exception {
     Files.deleteIfExists(TestGuest.serialLog(name));
     UUID uuid = hypervisor.define(TestGuest.domainXml(name));
