@@ -15,6 +15,13 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
+    if (args.length > 0 && !args[0].equals("wirtd")) {
+      // The CLIs' stdout is their answer: their own logging goes to stderr, and only trouble.
+      System.setProperty("WIRT_LOG_TARGET", "System.err");
+      if (System.getenv("WIRT_LOG_LEVEL") == null) {
+        System.setProperty("WIRT_LOG_LEVEL", "WARN");
+      }
+    }
     PrintWriter out = new PrintWriter(System.out, true);
     PrintWriter err = new PrintWriter(System.err, true);
     System.exit(run(out, err, args).code());

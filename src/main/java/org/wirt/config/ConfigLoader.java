@@ -159,7 +159,7 @@ public final class ConfigLoader {
 
   private static ImagesConfig images(Obj o) throws ConfigException {
     o.allow("pool", "directory", "vmPool", "vmDirectory", "domainType", "networks");
-    Path directory = o.absolutePath("directory", "/var/lib/wirt/images");
+    Path directory = o.absolutePath("directory", "/var/lib/libvirt/wirt/images");
     Path vmDirectory = o.absolutePath("vmDirectory",
         directory.resolveSibling("vms").toString());
     if (vmDirectory.equals(directory)) {

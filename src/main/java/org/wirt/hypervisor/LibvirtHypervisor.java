@@ -344,7 +344,8 @@ public final class LibvirtHypervisor implements Hypervisor {
         try {
           return NativeDomain.busy(domain);
         } catch (NativeDomain.NativeCallException e) {
-          // Drivers without control info (the test driver) run no jobs that outlive a call.
+          // A domain not running has no control info (nor has the test driver); a start job
+          // shows once QEMU is launched, and that is when a state could be misread.
           log.debug("no control info uuid={}: {}", uuid, e.getMessage());
           return false;
         }
