@@ -75,7 +75,9 @@ final class BenchWorld implements AutoCloseable {
     }
     Config config = ConfigLoader.parse("bench", """
         {"libvirtUri": "%s", "stateDir": "%s", "logDir": "%s", "workers": %d,
-         "sweepIntervalSeconds": %d, "users": %s}
+         "sweepIntervalSeconds": %d, "users": %s,
+         "quotas": {"default": {"vms": 100000, "vcpus": 100000, "memoryMiB": 100000000,
+                                "diskGiB": 100000}}}
         """.formatted(uri, dir.resolve("state"), dir.resolve("log"), workers, sweepSeconds,
         new ObjectMapper().writeValueAsString(homes)));
     Clock clock = Clock.systemUTC();
