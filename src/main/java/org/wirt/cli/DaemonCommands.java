@@ -14,7 +14,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.wirt.config.Config;
-import org.wirt.config.ConfigException;
 import org.wirt.daemon.ControlSocket;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -97,11 +96,8 @@ final class DaemonCommands {
 
     @Override
     public Integer call() throws Exception {
-      Config cfg;
-      try {
-        cfg = parent.loadConfig();
-      } catch (ConfigException e) {
-        parent.err.println("wirtctl: " + e.getMessage());
+      Config cfg = parent.configOrReport();
+      if (cfg == null) {
         return ExitCode.CONFIG.code();
       }
       JsonNode answer;

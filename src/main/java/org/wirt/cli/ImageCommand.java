@@ -5,7 +5,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.wirt.config.Config;
-import org.wirt.config.ConfigException;
 import org.wirt.hypervisor.Hypervisor;
 import org.wirt.hypervisor.HypervisorException;
 import org.wirt.hypervisor.LibvirtHypervisor;
@@ -32,11 +31,8 @@ final class ImageCommand implements Callable<Integer> {
 
   /** Runs an image action with the configuration and a libvirt connection; maps failures. */
   private Integer with(Action action) {
-    Config cfg;
-    try {
-      cfg = parent.loadConfig();
-    } catch (ConfigException e) {
-      parent.err.println("wirtctl: " + e.getMessage());
+    Config cfg = parent.configOrReport();
+    if (cfg == null) {
       return ExitCode.CONFIG.code();
     }
     try (Hypervisor hv = LibvirtHypervisor.open(cfg.libvirtUri())) {

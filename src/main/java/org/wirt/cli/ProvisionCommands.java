@@ -37,11 +37,8 @@ final class ProvisionCommands {
 
     @Override
     public Integer call() throws Exception {
-      UserTree tree;
-      try {
-        tree = parent.tree();
-      } catch (WirtCommand.UsageError e) {
-        parent.err.println("wirt: " + e.getMessage());
+      UserTree tree = parent.treeOrReport();
+      if (tree == null) {
         return ExitCode.CONFIG.code();
       }
       if (Names.isVm(vm) && Files.isDirectory(tree.root())) {

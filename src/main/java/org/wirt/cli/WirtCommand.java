@@ -90,6 +90,25 @@ public final class WirtCommand implements Callable<Integer> {
     return new UserTree(Path.of(System.getProperty("user.home")).resolve(name), clock);
   }
 
+  /** The user's tree, or null after saying on stderr why it cannot be found. */
+  UserTree treeOrReport() {
+    try {
+      return tree();
+    } catch (UsageError e) {
+      err.println("wirt: " + e.getMessage());
+      return null;
+    }
+  }
+
+  /** Whether {@code vm} is a valid VM name; says on stderr what is accepted if not. */
+  boolean isVmOrReport(String vm) {
+    if (Names.isVm(vm)) {
+      return true;
+    }
+    err.println("wirt: '" + vm + "' is not a VM name; a VM name is " + Names.VM_RULE);
+    return false;
+  }
+
   static final class UsageError extends Exception {
     UsageError(String message) {
       super(message);
@@ -129,15 +148,11 @@ public final class WirtCommand implements Callable<Integer> {
     public Integer call() throws Exception {
       PrintWriter out = parent.out;
       PrintWriter err = parent.err;
-      UserTree tree;
-      try {
-        tree = parent.tree();
-      } catch (UsageError e) {
-        err.println("wirt: " + e.getMessage());
+      UserTree tree = parent.treeOrReport();
+      if (tree == null) {
         return ExitCode.CONFIG.code();
       }
-      if (!Names.isVm(vm)) {
-        err.println("wirt: '" + vm + "' is not a VM name; a VM name is " + Names.VM_RULE);
+      if (!parent.isVmOrReport(vm)) {
         return ExitCode.USAGE.code();
       }
       if (!Files.isDirectory(tree.commandDir(vm))) {
@@ -317,11 +332,8 @@ public final class WirtCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-      UserTree tree;
-      try {
-        tree = parent.tree();
-      } catch (UsageError e) {
-        parent.err.println("wirt: " + e.getMessage());
+      UserTree tree = parent.treeOrReport();
+      if (tree == null) {
         return ExitCode.CONFIG.code();
       }
       if (!Files.isDirectory(tree.root())) {
@@ -387,8 +399,7 @@ public final class WirtCommand implements Callable<Integer> {
 
     @Override
     int read(UserTree tree) throws IOException {
-      if (!Names.isVm(vm)) {
-        parent.err.println("wirt: '" + vm + "' is not a VM name; a VM name is " + Names.VM_RULE);
+      if (!parent.isVmOrReport(vm)) {
         return ExitCode.USAGE.code();
       }
       Optional<JsonNode> s = tree.status(vm);
@@ -417,8 +428,7 @@ public final class WirtCommand implements Callable<Integer> {
 
     @Override
     int read(UserTree tree) throws IOException {
-      if (!Names.isVm(vm)) {
-        parent.err.println("wirt: '" + vm + "' is not a VM name; a VM name is " + Names.VM_RULE);
+      if (!parent.isVmOrReport(vm)) {
         return ExitCode.USAGE.code();
       }
       tree.tail("logs/vm/" + vm + ".log", lines).forEach(parent.out::println);

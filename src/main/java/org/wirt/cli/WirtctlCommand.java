@@ -57,6 +57,16 @@ public final class WirtctlCommand implements Callable<Integer> {
     return ConfigLoader.load(config);
   }
 
+  /** The configuration, or null after saying on stderr why it cannot be read. */
+  Config configOrReport() {
+    try {
+      return loadConfig();
+    } catch (ConfigException e) {
+      err.println("wirtctl: " + e.getMessage());
+      return null;
+    }
+  }
+
   /** {@code wirtctl assign <domain> <user> [<vm>]}. */
   @Command(name = "assign", mixinStandardHelpOptions = true,
       description = {"Gives an existing libvirt domain to a user, as their VM <vm>.",
@@ -70,11 +80,8 @@ public final class WirtctlCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-      Config cfg;
-      try {
-        cfg = parent.loadConfig();
-      } catch (ConfigException e) {
-        parent.err.println("wirtctl: " + e.getMessage());
+      Config cfg = parent.configOrReport();
+      if (cfg == null) {
         return ExitCode.CONFIG.code();
       }
       Optional<Passwd> account = Nss.system().user(user);
@@ -110,11 +117,8 @@ public final class WirtctlCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-      Config cfg;
-      try {
-        cfg = parent.loadConfig();
-      } catch (ConfigException e) {
-        parent.err.println("wirtctl: " + e.getMessage());
+      Config cfg = parent.configOrReport();
+      if (cfg == null) {
         return ExitCode.CONFIG.code();
       }
       try (Hypervisor hv = LibvirtHypervisor.open(cfg.libvirtUri())) {

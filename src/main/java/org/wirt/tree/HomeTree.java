@@ -198,23 +198,7 @@ public final class HomeTree {
     String where = rootWhere + "/command/vm/" + vm + "/" + name.display();
     return run(root -> {
       try (Fd dir = TreeIo.walk(root, List.of("command", "vm", vm), rootWhere, false)) {
-        Stat seen = TreeIo.statOrNull(dir, raw, where);
-        if (seen == null) {
-          throw new NoSuchFileException(where);
-        }
-        if (!seen.isRegular()) {
-          return refuseType(seen);
-        }
-        Fd file;
-        try {
-          // O_NONBLOCK: should a FIFO be swapped in after the statx, opening it must not hang.
-          file = dir.openAt(raw, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0, where);
-        } catch (ErrnoException e) {
-          return refuseOpen(dir, raw, where, e);
-        }
-        try (file) {
-          return readChecked(file, maxBytes);
-        }
+        return readRegular(dir, raw, where, maxBytes);
       }
     });
   }
@@ -236,22 +220,34 @@ public final class HomeTree {
     String where = homeWhere + "/" + String.join("/", dirs) + "/" + name;
     try (FsIdentity.Scope scope = assume(); Fd home = openHome();
         Fd dir = TreeIo.walk(home, dirs, homeWhere, false)) {
-      Stat seen = TreeIo.statOrNull(dir, raw, where);
-      if (seen == null) {
-        throw new NoSuchFileException(where);
-      }
-      if (!seen.isRegular()) {
-        return refuseType(seen);
-      }
-      Fd file;
-      try {
-        file = dir.openAt(raw, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0, where);
-      } catch (ErrnoException e) {
-        return refuseOpen(dir, raw, where, e);
-      }
-      try (file) {
-        return readChecked(file, maxBytes);
-      }
+      return readRegular(dir, raw, where, maxBytes);
+    }
+  }
+
+  /**
+   * Reads the entry {@code raw} of {@code dir} if it is a regular file that passes {@link
+   * #readChecked}; otherwise says why not, without reading.
+   *
+   * @throws NoSuchFileException if there is no such entry
+   */
+  private ReadResult readRegular(Fd dir, byte[] raw, String where, int maxBytes)
+      throws IOException {
+    Stat seen = TreeIo.statOrNull(dir, raw, where);
+    if (seen == null) {
+      throw new NoSuchFileException(where);
+    }
+    if (!seen.isRegular()) {
+      return refuseType(seen);
+    }
+    Fd file;
+    try {
+      // O_NONBLOCK: should a FIFO be swapped in after the statx, opening it must not hang.
+      file = dir.openAt(raw, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0, where);
+    } catch (ErrnoException e) {
+      return refuseOpen(dir, raw, where, e);
+    }
+    try (file) {
+      return readChecked(file, maxBytes);
     }
   }
 
