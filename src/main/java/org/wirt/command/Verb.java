@@ -15,6 +15,17 @@ public enum Verb {
     return name().toLowerCase(Locale.ROOT).replace('_', '-');
   }
 
+  /**
+   * Whether the verb changes no more than a VM's state and autostart flag, which its status shows;
+   * the others may change its definition, disks or snapshots.
+   */
+  public boolean changesOnlyState() {
+    return switch (this) {
+      case START, STOP, DESTROY, REBOOT, RESET, SUSPEND, RESUME, AUTOSTART, STATUS -> true;
+      case CREATE, DELETE, CONFIG, SNAPSHOT, REVERT, SNAPSHOT_DELETE, CONSOLIDATE -> false;
+    };
+  }
+
   /** Returns the verb spelled exactly like this (lower case), if any. */
   public static Optional<Verb> fromFileName(String name) {
     for (Verb verb : values()) {

@@ -1,12 +1,14 @@
 package org.wirt.daemon;
 
 import java.io.IOException;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.wirt.command.Verb;
 import org.wirt.hypervisor.DomainStatus;
 import org.wirt.hypervisor.Hypervisor;
 import org.wirt.hypervisor.HypervisorException;
@@ -60,6 +62,10 @@ final class StatusKeeper {
   void finished(long id, HomeTree tree, String vm, ManagedDomain domain, Outcome outcome) {
     mark(() -> journal.done(id, Json.outcome(outcome)));
     recorded(id, tree, outcome, Recorder.Written.NONE);
+    if (domain != null
+        && !Verb.fromFileName(outcome.verb()).map(Verb::changesOnlyState).orElse(false)) {
+      provisioner.changed(domain.uuid());
+    }
     Optional<DomainStatus> status = domain == null ? Optional.empty() : refresh(tree, vm, domain);
     if (outcome.result() != Result.OK) {
       notifier.commandFailed(outcome, status);
@@ -165,6 +171,7 @@ final class StatusKeeper {
             domain.name(), e.getMessage());
         return Optional.empty();
       }
+      provisioner.observed(status);
       recorder.status(tree, vm, status, "connected");
       return Optional.of(status);
     }
@@ -174,6 +181,10 @@ final class StatusKeeper {
   void lifecycle(HomeTree tree, ManagedDomain domain, LifecycleEvent event) {
     String vm = domain.owner().vm();
     recorder.vmLog(tree, vm, "libvirt: " + event.type() + " (" + event.detail() + ")");
+    if (event.type().equals("defined") || event.type().equals("undefined")) {
+      // Redefined (a new vCPU count, memory or metadata) or gone: settings are asked for again.
+      provisioner.changed(domain.uuid());
+    }
     Optional<DomainStatus> status = refresh(tree, vm, domain);
     provisioner.report(tree, owners.ownedBy(tree.identity()));
     if (looksLikeTrouble(event)) {
@@ -188,11 +199,21 @@ final class StatusKeeper {
             && (event.detail().equals("crashed") || event.detail().equals("failed")));
   }
 
-  /** Refreshes every VM the user owns. */
-  void refreshAll(HomeTree tree) {
-    for (ManagedDomain d : owners.ownedBy(tree.identity())) {
+  /**
+   * Refreshes every VM the user owns; a thorough refresh (after a reload, a reconnect or an event
+   * in the tree) also asks libvirt again for their settings, disks and snapshots, which an admin
+   * may have changed without an event.
+   */
+  void refreshAll(HomeTree tree, boolean thorough) {
+    List<ManagedDomain> owned = owners.ownedBy(tree.identity());
+    for (ManagedDomain d : owned) {
       refresh(tree, d.owner().vm(), d);
     }
-    provisioner.reportOnce(tree, () -> owners.ownedBy(tree.identity()));
+    if (thorough) {
+      provisioner.forget(owned);
+      provisioner.report(tree, owned);
+    } else {
+      provisioner.reportOnce(tree, () -> owned);
+    }
   }
 }

@@ -126,7 +126,7 @@ final class UserScanner {
         }
       }
       if (refreshStatuses) {
-        statuses.refreshAll(tree);
+        statuses.refreshAll(tree, thorough);
       }
     } catch (IOException e) {
       log.warn("cannot scan user={} tree={}: {}", user, tree.root(), e.getMessage());

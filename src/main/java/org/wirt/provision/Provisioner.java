@@ -1,7 +1,5 @@
 package org.wirt.provision;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -17,7 +15,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.IntConsumer;
-import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.wirt.command.Command;
@@ -44,7 +41,6 @@ import org.wirt.tree.ReadResult;
  */
 public final class Provisioner {
   private static final Logger log = LoggerFactory.getLogger(Provisioner.class);
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final long GIB = 1L << 30;
   private static final int MAX_AUTHORIZED_KEYS_BYTES = 256 * 1024;
 
@@ -54,10 +50,9 @@ public final class Provisioner {
   private volatile Quotas quotas;
   private final String namePattern;
   private final GroupMembership groups;
-  private final Clock clock;
-  private final Map<String, String> lastQuotaJson = new ConcurrentHashMap<>();
+  private final VmFacts facts;
+  private final InfoReport info;
   private final Map<String, Object> locks = new ConcurrentHashMap<>();
-  private final Map<String, String> lastReportProblem = new ConcurrentHashMap<>();
   /** Flattening copies whole disks: it runs here, not on a worker that serves commands. */
   private final java.util.concurrent.ExecutorService consolidations =
       java.util.concurrent.Executors.newCachedThreadPool(r -> {
@@ -79,12 +74,13 @@ public final class Provisioner {
   public Provisioner(Hypervisor hypervisor, ImagesConfig images, Quotas quotas,
       String namePattern, GroupMembership groups, Clock clock) {
     this.hypervisor = Objects.requireNonNull(hypervisor, "hypervisor");
+    this.facts = new VmFacts(hypervisor);
     this.images = Objects.requireNonNull(images, "images");
     this.store = new ImageStore(images);
     this.quotas = Objects.requireNonNull(quotas, "quotas");
     this.namePattern = Objects.requireNonNull(namePattern, "namePattern");
     this.groups = Objects.requireNonNull(groups, "groups");
-    this.clock = Objects.requireNonNull(clock, "clock");
+    this.info = new InfoReport(facts, this::limits, Objects.requireNonNull(clock, "clock"));
   }
 
   /**
@@ -168,7 +164,17 @@ public final class Provisioner {
       } catch (Refusal r) {
         throw new HypervisorException(r.getMessage());
       }
-      return start.run();
+      try {
+        return start.run();
+      } finally {
+        // The next start of the user checks its quota against this VM's state now, not the state
+        // its lifecycle event will bring a moment later.
+        try {
+          facts.observed(hypervisor.status(d.uuid()));
+        } catch (HypervisorException e) {
+          facts.changed(d.uuid());
+        }
+      }
     }
   }
 
@@ -439,7 +445,7 @@ public final class Provisioner {
   /** Refuses a {@code start} that would exceed the user's running vCPUs or memory. */
   public void checkStart(Identity user, ManagedDomain d, List<ManagedDomain> owned)
       throws Refusal, HypervisorException {
-    DomainStatus status = hypervisor.status(d.uuid());
+    DomainStatus status = facts.of(d).status();
     if (isRunning(status.state())) {
       return;
     }
@@ -457,30 +463,27 @@ public final class Provisioner {
     return quotas.limits(user.user(), group -> groups.isMember(user, group));
   }
 
-  /** Measures what these VMs use: all count as VMs and disk, running ones for vCPUs and memory. */
+  /**
+   * Measures what these VMs use: all count as VMs and disk, running ones for vCPUs and memory. The
+   * states are those libvirt last reported (events and commands keep them current).
+   */
   public Quotas.Usage usage(List<ManagedDomain> owned) throws HypervisorException {
-    int vms = 0;
-    int vcpus = 0;
-    long memory = 0;
-    long disk = 0;
-    Storage storage = null;
-    for (ManagedDomain d : owned) {
-      DomainStatus status = hypervisor.status(d.uuid());
-      if (status.state() == DomainState.UNDEFINED) {
-        continue;
-      }
-      vms++;
-      if (isRunning(status.state())) {
-        vcpus += status.vcpus();
-        memory += status.memoryMiB();
-      }
-      if (storage == null) {
-        storage = hypervisor.storage();
-      }
-      int size = metadata(storage, d).map(ProvisionMetadata::diskGiB).orElse(0);
-      disk += size == 0 ? 0 : (long) size * (1 + storage.snapshots(d.uuid()).size());
-    }
-    return new Quotas.Usage(vms, vcpus, memory, disk);
+    return facts.usage(owned);
+  }
+
+  /** Takes a VM's state libvirt just reported (after a command or a lifecycle event). */
+  public void observed(DomainStatus status) {
+    facts.observed(status);
+  }
+
+  /** The VM's definition, disk or snapshots may have changed: the next report asks libvirt. */
+  public void changed(java.util.UUID uuid) {
+    facts.changed(uuid);
+  }
+
+  /** Forgets what is known of these VMs: the next report asks libvirt for all of it. */
+  public void forget(List<ManagedDomain> owned) {
+    facts.forget(owned);
   }
 
   /**
@@ -488,53 +491,7 @@ public final class Provisioner {
    * they changed.
    */
   public void report(HomeTree tree, List<ManagedDomain> owned) {
-    Identity user = tree.identity();
-    try {
-      Quotas.Limits limits = limits(user);
-      Quotas.Usage usage = usage(owned);
-      ObjectNode doc = JSON.createObjectNode();
-      doc.put("user", user.user());
-      doc.put("source", limits.source());
-      ObjectNode l = doc.putObject("limits");
-      l.put("vms", limits.quota().vms());
-      l.put("vcpus", limits.quota().vcpus());
-      l.put("memoryMiB", limits.quota().memoryMiB());
-      l.put("diskGiB", limits.quota().diskGiB());
-      ObjectNode u = doc.putObject("usage");
-      u.put("vms", usage.vms());
-      u.put("vcpus", usage.vcpus());
-      u.put("memoryMiB", usage.memoryMiB());
-      u.put("diskGiB", usage.diskGiB());
-      u.put("note", "vcpus and memoryMiB count running VMs; diskGiB the virtual size of disks");
-      String text = JSON.writerWithDefaultPrettyPrinter().writeValueAsString(doc);
-      if (!text.equals(lastQuotaJson.get(user.user()))) {
-        doc.put("updated", clock.instant().toString());
-        tree.writeFile("info/quota.json",
-            JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(doc));
-        lastQuotaJson.put(user.user(), text);
-      }
-      java.util.Set<String> vms = new java.util.HashSet<>();
-      for (ManagedDomain d : owned) {
-        settings(tree, d);
-        vms.add(d.owner().vm());
-      }
-      // A VM deleted (or taken back) since: its settings no longer hold.
-      String prefix = user.user() + "/";
-      for (String key : List.copyOf(lastQuotaJson.keySet())) {
-        if (key.startsWith(prefix) && !vms.contains(key.substring(prefix.length()))) {
-          tree.removeFile("info/vm/" + key.substring(prefix.length()) + "/settings.json");
-          lastQuotaJson.remove(key);
-        }
-      }
-    } catch (IOException | HypervisorException e) {
-      // Tried at every sweep: say it once per user until it changes.
-      String problem = String.valueOf(e.getMessage());
-      if (!problem.equals(lastReportProblem.put(user.user(), problem))) {
-        log.warn("cannot write quota user={}: {}", user.user(), e.getMessage());
-      }
-      return;
-    }
-    lastReportProblem.remove(user.user());
+    info.report(tree, owned);
   }
 
   /**
@@ -542,54 +499,15 @@ public final class Provisioner {
    * or its configuration was reloaded (the sweep); changes are reported where they happen.
    */
   public void reportOnce(HomeTree tree, java.util.function.Supplier<List<ManagedDomain>> owned) {
-    if (!lastQuotaJson.containsKey(tree.identity().user())) {
-      report(tree, owned.get());
+    if (!info.reported(tree.identity().user())) {
+      info.report(tree, owned.get());
     }
   }
 
   /** Takes reloaded quotas; the next sweep writes every user's quota.json again. */
   public void reload(org.wirt.config.QuotaConfig next) {
     quotas = new Quotas(next);
-    lastQuotaJson.clear();
-  }
-
-  private void settings(HomeTree tree, ManagedDomain d) throws IOException, HypervisorException {
-    DomainStatus status = hypervisor.status(d.uuid());
-    if (status.state() == DomainState.UNDEFINED) {
-      return;
-    }
-    Optional<ProvisionMetadata> m = metadata(hypervisor.storage(), d);
-    ObjectNode doc = JSON.createObjectNode();
-    doc.put("vm", d.owner().vm());
-    doc.put("domain", d.name());
-    doc.put("vcpus", status.vcpus());
-    doc.put("memoryMiB", status.memoryMiB());
-    doc.put("autostart", status.autostart());
-    Storage.NextBoot next = hypervisor.storage().nextBoot(d.uuid());
-    if (next.vcpus() != status.vcpus() || next.memoryMiB() != status.memoryMiB()) {
-      // A running VM keeps what it booted with; the definition's settings wait for its next boot.
-      ObjectNode pending = doc.putObject("pending");
-      pending.put("vcpus", next.vcpus());
-      pending.put("memoryMiB", next.memoryMiB());
-      pending.put("appliesAt", "next boot");
-    } else {
-      doc.putNull("pending");
-    }
-    var snapshots = doc.putArray("snapshots");
-    hypervisor.storage().snapshots(d.uuid()).forEach(snapshots::add);
-    if (m.isPresent()) {
-      doc.put("image", m.get().image());
-      doc.put("diskGiB", m.get().diskGiB());
-    } else {
-      doc.putNull("image");
-    }
-    byte[] bytes = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(doc);
-    String key = tree.identity().user() + "/" + d.owner().vm();
-    String text = new String(bytes, StandardCharsets.UTF_8);
-    if (!text.equals(lastQuotaJson.get(key))) {
-      tree.writeFile("info/vm/" + d.owner().vm() + "/settings.json", bytes);
-      lastQuotaJson.put(key, text);
-    }
+    info.clear();
   }
 
   private List<String> authorizedKeys(HomeTree tree) throws Refusal {
@@ -622,16 +540,7 @@ public final class Provisioner {
 
   private Optional<ProvisionMetadata> metadata(Storage storage, ManagedDomain d)
       throws HypervisorException {
-    Optional<String> xml = storage.metadata(d.uuid(), ProvisionMetadata.NAMESPACE);
-    if (xml.isEmpty()) {
-      return Optional.empty();
-    }
-    try {
-      return Optional.of(ProvisionMetadata.parse(xml.get()));
-    } catch (IllegalArgumentException e) {
-      log.warn("ignoring provision metadata domain={}: {}", d.name(), e.getMessage());
-      return Optional.empty();
-    }
+    return VmFacts.metadata(storage, d);
   }
 
   private boolean removeVolume(Storage storage, Path path) {
@@ -663,7 +572,7 @@ public final class Provisioner {
     }
   }
 
-  private static boolean isRunning(DomainState s) {
+  static boolean isRunning(DomainState s) {
     return s == DomainState.RUNNING || s == DomainState.PAUSED || s == DomainState.BLOCKED
         || s == DomainState.SHUTDOWN || s == DomainState.PMSUSPENDED;
   }

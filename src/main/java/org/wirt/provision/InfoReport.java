@@ -1,0 +1,169 @@
+package org.wirt.provision;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.wirt.hypervisor.DomainState;
+import org.wirt.hypervisor.DomainStatus;
+import org.wirt.hypervisor.HypervisorException;
+import org.wirt.hypervisor.ManagedDomain;
+import org.wirt.hypervisor.Storage;
+import org.wirt.tree.HomeTree;
+import org.wirt.tree.Identity;
+
+/**
+ * Writes a user's {@code info/quota.json} (limits and usage) and each VM's {@code settings.json}
+ * (SPEC 9), each only when what it shows changed. What libvirt says comes from {@link VmFacts},
+ * so a report after a command asks libvirt nothing the command did not change.
+ */
+final class InfoReport {
+  private static final Logger log = LoggerFactory.getLogger(InfoReport.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final VmFacts facts;
+  private final Function<Identity, Quotas.Limits> limits;
+  private final Clock clock;
+  private final Map<String, Shown> shown = new ConcurrentHashMap<>();
+  private final Map<String, String> lastProblem = new ConcurrentHashMap<>();
+
+  /** What a user's files show now; reports of one user are serialized on it. */
+  private static final class Shown {
+    private Quotas.Limits limits;
+    private Quotas.Usage usage;
+    private final Map<String, Settings> settings = new HashMap<>();
+  }
+
+  /** What a VM's {@code settings.json} shows. */
+  private record Settings(String vm, String domain, int vcpus, long memoryMiB, boolean autostart,
+      Storage.NextBoot next, List<String> snapshots, Optional<ProvisionMetadata> metadata) {
+
+    static Settings of(ManagedDomain d, VmFacts.Facts f) {
+      DomainStatus status = f.status();
+      return new Settings(d.owner().vm(), d.name(), status.vcpus(), status.memoryMiB(),
+          status.autostart(), f.nextBoot(), f.snapshots(), f.metadata());
+    }
+  }
+
+  InfoReport(VmFacts facts, Function<Identity, Quotas.Limits> limits, Clock clock) {
+    this.facts = facts;
+    this.limits = limits;
+    this.clock = clock;
+  }
+
+  /** Writes the user's files that changed; a failure is logged once until it changes. */
+  void report(HomeTree tree, List<ManagedDomain> owned) {
+    String user = tree.identity().user();
+    Shown s = shown.computeIfAbsent(user, k -> new Shown());
+    try {
+      synchronized (s) {
+        quota(tree, s, owned);
+        Set<String> vms = new HashSet<>();
+        for (ManagedDomain d : owned) {
+          VmFacts.Facts f = facts.of(d);
+          if (f.status().state() == DomainState.UNDEFINED) {
+            continue;
+          }
+          String vm = d.owner().vm();
+          vms.add(vm);
+          Settings now = Settings.of(d, f);
+          if (!now.equals(s.settings.get(vm))) {
+            tree.writeFile("info/vm/" + vm + "/settings.json", json(now));
+            s.settings.put(vm, now);
+          }
+        }
+        // A VM deleted (or taken back) since: its settings no longer hold.
+        for (String vm : List.copyOf(s.settings.keySet())) {
+          if (!vms.contains(vm)) {
+            tree.removeFile("info/vm/" + vm + "/settings.json");
+            s.settings.remove(vm);
+          }
+        }
+      }
+    } catch (IOException | HypervisorException e) {
+      // Tried at every sweep: say it once per user until it changes.
+      String problem = String.valueOf(e.getMessage());
+      if (!problem.equals(lastProblem.put(user, problem))) {
+        log.warn("cannot write quota user={}: {}", user, e.getMessage());
+      }
+      return;
+    }
+    lastProblem.remove(user);
+  }
+
+  /** Whether the user's files were written since wirtd started or the quotas were reloaded. */
+  boolean reported(String user) {
+    return shown.containsKey(user);
+  }
+
+  /** Forgets what was written: the next report writes every file again. */
+  void clear() {
+    shown.clear();
+  }
+
+  private void quota(HomeTree tree, Shown s, List<ManagedDomain> owned)
+      throws IOException, HypervisorException {
+    Quotas.Limits l = limits.apply(tree.identity());
+    Quotas.Usage u = facts.usage(owned);
+    if (l.equals(s.limits) && u.equals(s.usage)) {
+      return;
+    }
+    ObjectNode doc = JSON.createObjectNode();
+    doc.put("user", tree.identity().user());
+    doc.put("source", l.source());
+    ObjectNode limitsNode = doc.putObject("limits");
+    limitsNode.put("vms", l.quota().vms());
+    limitsNode.put("vcpus", l.quota().vcpus());
+    limitsNode.put("memoryMiB", l.quota().memoryMiB());
+    limitsNode.put("diskGiB", l.quota().diskGiB());
+    ObjectNode usageNode = doc.putObject("usage");
+    usageNode.put("vms", u.vms());
+    usageNode.put("vcpus", u.vcpus());
+    usageNode.put("memoryMiB", u.memoryMiB());
+    usageNode.put("diskGiB", u.diskGiB());
+    usageNode.put("note",
+        "vcpus and memoryMiB count running VMs; diskGiB the virtual size of disks");
+    doc.put("updated", clock.instant().toString());
+    tree.writeFile("info/quota.json", JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(doc));
+    s.limits = l;
+    s.usage = u;
+  }
+
+  private static byte[] json(Settings v) throws IOException {
+    ObjectNode doc = JSON.createObjectNode();
+    doc.put("vm", v.vm());
+    doc.put("domain", v.domain());
+    doc.put("vcpus", v.vcpus());
+    doc.put("memoryMiB", v.memoryMiB());
+    doc.put("autostart", v.autostart());
+    if (v.next().vcpus() != v.vcpus() || v.next().memoryMiB() != v.memoryMiB()) {
+      // A running VM keeps what it booted with; the definition's settings wait for its next boot.
+      ObjectNode pending = doc.putObject("pending");
+      pending.put("vcpus", v.next().vcpus());
+      pending.put("memoryMiB", v.next().memoryMiB());
+      pending.put("appliesAt", "next boot");
+    } else {
+      doc.putNull("pending");
+    }
+    var snapshots = doc.putArray("snapshots");
+    v.snapshots().forEach(snapshots::add);
+    Optional<ProvisionMetadata> m = v.metadata();
+    if (m.isPresent()) {
+      doc.put("image", m.get().image());
+      doc.put("diskGiB", m.get().diskGiB());
+    } else {
+      doc.putNull("image");
+    }
+    return JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(doc);
+  }
+}

@@ -1,0 +1,154 @@
+package org.wirt.provision;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.wirt.hypervisor.DomainState;
+import org.wirt.hypervisor.DomainStatus;
+import org.wirt.hypervisor.Hypervisor;
+import org.wirt.hypervisor.HypervisorException;
+import org.wirt.hypervisor.ManagedDomain;
+import org.wirt.hypervisor.Storage;
+
+/**
+ * What libvirt last said of each VM, as far as quotas and {@code settings.json} need it.
+ *
+ * <p>Asking libvirt for every VM of a user at every command cost ten calls per VM. The daemon
+ * instead tells this cache what changed: a lifecycle event or a command's refreshed status
+ * replaces a VM's state ({@link #observed}); a verb or event that may change a VM's definition,
+ * disk or snapshots drops its facts ({@link #changed}); a thorough scan drops a user's
+ * ({@link #forget}). What is not cached is asked for when first needed.
+ */
+final class VmFacts {
+  private static final Logger log = LoggerFactory.getLogger(VmFacts.class);
+
+  /** One VM: its state and settings now, its provision metadata, snapshots and next boot. */
+  record Facts(DomainStatus status, Optional<ProvisionMetadata> metadata, List<String> snapshots,
+      Storage.NextBoot nextBoot) {
+
+    /** Disk this VM counts against the quota: its size once, and once more per snapshot. */
+    long diskGiB() {
+      int size = metadata.map(ProvisionMetadata::diskGiB).orElse(0);
+      return (long) size * (1 + snapshots.size());
+    }
+  }
+
+  private final Hypervisor hypervisor;
+  private final Map<UUID, Facts> facts = new ConcurrentHashMap<>();
+
+  VmFacts(Hypervisor hypervisor) {
+    this.hypervisor = hypervisor;
+  }
+
+  /** Returns the VM's facts, asking libvirt only for what is not known. */
+  Facts of(ManagedDomain d) throws HypervisorException {
+    Facts known = facts.get(d.uuid());
+    if (known != null) {
+      return known;
+    }
+    try {
+      // Fetched under the map's lock for this VM: a state observed meanwhile waits, then
+      // replaces the fetched one, so an older answer never overwrites a newer one.
+      Facts fetched = facts.computeIfAbsent(d.uuid(), uuid -> {
+        try {
+          return fetch(d);
+        } catch (HypervisorException e) {
+          throw new Unavailable(e);
+        }
+      });
+      return fetched != null ? fetched : gone(d);
+    } catch (Unavailable e) {
+      throw e.cause;
+    }
+  }
+
+  private Facts fetch(ManagedDomain d) throws HypervisorException {
+    DomainStatus status = hypervisor.status(d.uuid());
+    if (status.state() == DomainState.UNDEFINED) {
+      return null;
+    }
+    Storage storage = hypervisor.storage();
+    return new Facts(status, metadata(storage, d), storage.snapshots(d.uuid()),
+        storage.nextBoot(d.uuid()));
+  }
+
+  private static Facts gone(ManagedDomain d) {
+    return new Facts(DomainStatus.undefined(d.uuid(), d.name()), Optional.empty(), List.of(),
+        new Storage.NextBoot(0, 0));
+  }
+
+  /** Carries a libvirt failure out of the map's computation. */
+  private static final class Unavailable extends RuntimeException {
+    private final HypervisorException cause;
+
+    Unavailable(HypervisorException cause) {
+      super(cause.getMessage(), cause, false, false);
+      this.cause = cause;
+    }
+  }
+
+  /** Takes a status libvirt just gave (a state change); the rest of the VM's facts still hold. */
+  void observed(DomainStatus status) {
+    if (status.state() == DomainState.UNDEFINED) {
+      facts.remove(status.uuid());
+    } else {
+      facts.computeIfPresent(status.uuid(),
+          (uuid, f) -> new Facts(status, f.metadata(), f.snapshots(), f.nextBoot()));
+    }
+  }
+
+  /** The VM's definition, disk or snapshots may have changed: they are asked for again. */
+  void changed(UUID uuid) {
+    facts.remove(uuid);
+  }
+
+  /** Drops what is known of these VMs (a thorough scan asks libvirt again). */
+  void forget(List<ManagedDomain> owned) {
+    owned.forEach(d -> facts.remove(d.uuid()));
+  }
+
+  /** Drops everything (libvirt reconnected, configuration reloaded). */
+  void clear() {
+    facts.clear();
+  }
+
+  /** Measures what these VMs use: all count as VMs and disk, running ones for vCPUs and memory. */
+  Quotas.Usage usage(List<ManagedDomain> owned) throws HypervisorException {
+    int vms = 0;
+    int vcpus = 0;
+    long memory = 0;
+    long disk = 0;
+    for (ManagedDomain d : owned) {
+      Facts f = of(d);
+      if (f.status().state() == DomainState.UNDEFINED) {
+        continue;
+      }
+      vms++;
+      if (Provisioner.isRunning(f.status().state())) {
+        vcpus += f.status().vcpus();
+        memory += f.status().memoryMiB();
+      }
+      disk += f.diskGiB();
+    }
+    return new Quotas.Usage(vms, vcpus, memory, disk);
+  }
+
+  /** Returns the VM's provision metadata; unreadable metadata is logged and counts as none. */
+  static Optional<ProvisionMetadata> metadata(Storage storage, ManagedDomain d)
+      throws HypervisorException {
+    Optional<String> xml = storage.metadata(d.uuid(), ProvisionMetadata.NAMESPACE);
+    if (xml.isEmpty()) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(ProvisionMetadata.parse(xml.get()));
+    } catch (IllegalArgumentException e) {
+      log.warn("ignoring provision metadata domain={}: {}", d.name(), e.getMessage());
+      return Optional.empty();
+    }
+  }
+}
