@@ -1,15 +1,10 @@
 package org.wirt.hypervisor;
 
-import java.io.IOException;
-import java.io.StringReader;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import javax.xml.XMLConstants;
-import javax.xml.parsers.DocumentBuilderFactory;
-import javax.xml.parsers.ParserConfigurationException;
 import org.libvirt.Connect;
 import org.libvirt.Domain;
 import org.libvirt.Error.ErrorNumber;
@@ -21,7 +16,6 @@ import org.slf4j.LoggerFactory;
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 import org.w3c.dom.NodeList;
-import org.xml.sax.InputSource;
 import org.xml.sax.SAXException;
 
 /** {@link Storage} on the connection of a {@link LibvirtHypervisor}. */
@@ -418,11 +412,8 @@ final class LibvirtStorage implements Storage {
 
   private static Document parse(String xml) throws HypervisorException {
     try {
-      DocumentBuilderFactory factory = DocumentBuilderFactory.newInstance();
-      factory.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
-      factory.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
-      return factory.newDocumentBuilder().parse(new InputSource(new StringReader(xml)));
-    } catch (ParserConfigurationException | SAXException | IOException e) {
+      return Xml.parse(xml);
+    } catch (SAXException e) {
       throw new HypervisorException("libvirt returned XML wirt cannot read: " + e.getMessage(),
           false, e);
     }

@@ -1,18 +1,12 @@
 package org.wirt.hypervisor;
 
-import java.io.IOException;
-import java.io.StringReader;
 import java.util.Set;
 import java.util.regex.Pattern;
 import javax.xml.XMLConstants;
-import javax.xml.parsers.DocumentBuilder;
-import javax.xml.parsers.DocumentBuilderFactory;
-import javax.xml.parsers.ParserConfigurationException;
 import org.w3c.dom.Attr;
 import org.w3c.dom.Element;
 import org.w3c.dom.NamedNodeMap;
 import org.w3c.dom.Node;
-import org.xml.sax.InputSource;
 import org.xml.sax.SAXException;
 
 /**
@@ -109,36 +103,14 @@ final class OwnerMetadata {
     return (int) uid;
   }
 
-  /** One parser per thread: building a factory costs a service lookup, parsers are not thread-safe. */
-  private static final ThreadLocal<DocumentBuilder> PARSER = ThreadLocal.withInitial(() -> {
-    try {
-      DocumentBuilderFactory factory = DocumentBuilderFactory.newInstance();
-      factory.setNamespaceAware(true);
-      // The text is whatever was stored in the domain: no DTDs, no entities, no outside reads.
-      factory.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
-      factory.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
-      factory.setXIncludeAware(false);
-      factory.setExpandEntityReferences(false);
-      DocumentBuilder builder = factory.newDocumentBuilder();
-      builder.setErrorHandler(null);
-      return builder;
-    } catch (ParserConfigurationException e) {
-      throw new IllegalStateException("the JDK's XML parser lacks a required feature", e);
-    }
-  });
-
   private static Element parseElement(String xml) {
     if (xml == null || xml.isBlank()) {
       throw new IllegalArgumentException("empty metadata");
     }
-    DocumentBuilder builder = PARSER.get();
     try {
-      return builder.parse(new InputSource(new StringReader(xml))).getDocumentElement();
-    } catch (SAXException | IOException e) {
+      return Xml.parse(xml).getDocumentElement();
+    } catch (SAXException e) {
       throw new IllegalArgumentException("not well-formed XML: " + e.getMessage(), e);
-    } finally {
-      builder.reset();
-      builder.setErrorHandler(null);
     }
   }
 

@@ -1,16 +1,11 @@
 package org.wirt.provision;
 
-import java.io.IOException;
-import java.io.StringReader;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import javax.xml.XMLConstants;
-import javax.xml.parsers.DocumentBuilderFactory;
-import javax.xml.parsers.ParserConfigurationException;
 import org.w3c.dom.Element;
 import org.w3c.dom.NodeList;
-import org.xml.sax.InputSource;
+import org.wirt.hypervisor.Xml;
 import org.xml.sax.SAXException;
 
 /**
@@ -38,11 +33,7 @@ record ProvisionMetadata(String image, int diskGiB, List<Path> volumes) {
   /** Parses what libvirt hands back (with or without the namespace). */
   static ProvisionMetadata parse(String xml) {
     try {
-      DocumentBuilderFactory factory = DocumentBuilderFactory.newInstance();
-      factory.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
-      factory.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
-      Element root = factory.newDocumentBuilder().parse(new InputSource(new StringReader(xml)))
-          .getDocumentElement();
+      Element root = Xml.parse(xml).getDocumentElement();
       List<Path> volumes = new ArrayList<>();
       NodeList children = root.getChildNodes();
       for (int i = 0; i < children.getLength(); i++) {
@@ -52,8 +43,7 @@ record ProvisionMetadata(String image, int diskGiB, List<Path> volumes) {
       }
       return new ProvisionMetadata(root.getAttribute("image"),
           Integer.parseInt(root.getAttribute("diskGiB")), volumes);
-    } catch (ParserConfigurationException | SAXException | IOException
-        | RuntimeException e) {
+    } catch (SAXException | RuntimeException e) {
       throw new IllegalArgumentException("unreadable provision metadata: " + e.getMessage(), e);
     }
   }
