@@ -118,7 +118,7 @@ public final class Provisioner {
           + " or more");
     }
     Quota limit = limits(user).quota();
-    Optional<String> over = Quotas.checkCreate(limit, usage(owned), vcpus, memory, disk);
+    Optional<String> over = overQuota(owned, u -> Quotas.checkCreate(limit, u, vcpus, memory, disk));
     if (over.isPresent()) {
       throw new Refusal("quota exceeded: " + over.get() + "; delete a VM or ask an admin for a "
           + "larger quota (`wirt quota` shows yours)");
@@ -139,8 +139,9 @@ public final class Provisioner {
     synchronized (lock(p.user())) {
       // The plan was checked before the command was claimed; another of the user's commands may
       // have created a VM since, so the quota is checked again where no other can interleave.
-      Optional<String> over = Quotas.checkCreate(limits(p.user()).quota(),
-          usage(owned(p.user())), p.vcpus(), p.memoryMiB(), p.diskGiB());
+      Quota limit = limits(p.user()).quota();
+      Optional<String> over = overQuota(owned(p.user()),
+          u -> Quotas.checkCreate(limit, u, p.vcpus(), p.memoryMiB(), p.diskGiB()));
       if (over.isPresent()) {
         throw new HypervisorException("quota exceeded: " + over.get() + "; delete a VM or ask an "
             + "admin for a larger quota (`wirt quota` shows yours)");
@@ -340,12 +341,14 @@ public final class Provisioner {
             + "choose another name (snapshots: " + list + ")");
       }
       int disk = metadata(storage, d).map(ProvisionMetadata::diskGiB).orElse(0);
-      Quotas.Usage usage = usage(owned);
       Quota q = limits(user).quota();
-      if (usage.diskGiB() + disk > q.diskGiB()) {
-        throw new Refusal("quota exceeded: disk: " + usage.diskGiB() + " GiB used + " + disk
-            + " GiB asked > " + q.diskGiB() + " GiB allowed (a snapshot counts its disk's size);"
-            + " delete a snapshot or ask an admin for a larger quota");
+      Optional<String> over = overQuota(owned, u -> u.diskGiB() + disk > q.diskGiB()
+          ? Optional.of("disk: " + u.diskGiB() + " GiB used + " + disk + " GiB asked > "
+              + q.diskGiB() + " GiB allowed")
+          : Optional.empty());
+      if (over.isPresent()) {
+        throw new Refusal("quota exceeded: " + over.get() + " (a snapshot counts its disk's "
+            + "size); delete a snapshot or ask an admin for a larger quota");
       }
     } else if (!existing.contains(name)) {
       throw new Refusal("VM '" + d.owner().vm() + "' has no snapshot '" + name + "'; snapshots: "
@@ -445,13 +448,14 @@ public final class Provisioner {
   /** Refuses a {@code start} that would exceed the user's running vCPUs or memory. */
   public void checkStart(Identity user, ManagedDomain d, List<ManagedDomain> owned)
       throws Refusal, HypervisorException {
-    DomainStatus status = facts.of(d).status();
+    DomainStatus status = hypervisor.status(d.uuid());
     if (isRunning(status.state())) {
       return;
     }
     List<ManagedDomain> others = owned.stream().filter(o -> !o.uuid().equals(d.uuid())).toList();
-    Optional<String> over = Quotas.checkStart(limits(user).quota(), usage(others),
-        status.vcpus(), status.memoryMiB());
+    Quota limit = limits(user).quota();
+    Optional<String> over = overQuota(others,
+        u -> Quotas.checkStart(limit, u, status.vcpus(), status.memoryMiB()));
     if (over.isPresent()) {
       throw new Refusal("quota exceeded: " + over.get() + "; stop another VM first or ask an "
           + "admin for a larger quota (`wirt quota` shows yours)");
@@ -469,6 +473,23 @@ public final class Provisioner {
    */
   public Quotas.Usage usage(List<ManagedDomain> owned) throws HypervisorException {
     return facts.usage(owned);
+  }
+
+  /**
+   * Checks a quota against the usage wirt knows; a refusal is checked again against what libvirt
+   * says now, so a state change not yet reported (a VM just stopped) never refuses a command. A
+   * start wirt made is known at once ({@link #startWithinQuota}); one made outside wirt, as soon
+   * as its lifecycle event arrives.
+   */
+  private Optional<String> overQuota(List<ManagedDomain> counted,
+      java.util.function.Function<Quotas.Usage, Optional<String>> check)
+      throws HypervisorException {
+    Optional<String> over = check.apply(facts.usage(counted));
+    if (over.isEmpty()) {
+      return over;
+    }
+    facts.forget(counted);
+    return check.apply(facts.usage(counted));
   }
 
   /** Takes a VM's state libvirt just reported (after a command or a lifecycle event). */

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.wirt.hypervisor.ManagedDomain;
 import org.wirt.hypervisor.Storage;
 import org.wirt.testing.RealUsers;
 import org.wirt.testing.RealUsers.User;
@@ -190,6 +191,47 @@ class ProvisionTest {
     assertEquals("failed", running.get("result").asText());
     assertEquals("delete " + alice.name() + "-a: it is running; write 'stop' or 'destroy' first, "
         + "then 'delete'", running.get("message").asText());
+  }
+
+  @Test
+  void twoStartsQueuedAtOnceStayWithinTheQuota() throws Exception {
+    // 256 + 384 MiB > 512 MiB: only one of the two may run. Both pass the check before they are
+    // claimed; the second must see the first's new state under the user's quota lock, before
+    // the lifecycle event of the first arrives.
+    h.command(alice, "a", "create", "{\"image\": \"tiny\"}");
+    h.command(alice, "b", "create", "{\"image\": \"tiny\", \"memoryMiB\": 384}");
+    h.awaitHistory(alice, 2);
+    for (int round = 0; round < 5; round++) {
+      h.touch(alice, "a", "start");
+      h.touch(alice, "b", "start");
+      JsonNode first = h.awaitHistory(alice, 3 + 3 * round);
+      JsonNode second = h.awaitHistory(alice, 4 + 3 * round);
+      long ok = java.util.stream.Stream.of(first, second)
+          .filter(l -> l.get("result").asText().equals("ok")).count();
+      assertEquals(1, ok, "exactly one start runs: " + first + " " + second);
+      JsonNode started = first.get("result").asText().equals("ok") ? first : second;
+      h.touch(alice, started.get("vm").asText(), "destroy");
+      assertEquals("ok", h.awaitHistory(alice, 5 + 3 * round).get("result").asText());
+    }
+  }
+
+  @Test
+  void aVmStartedOutsideWirtCountsAtTheNextStart() throws Exception {
+    h.command(alice, "a", "create", "{\"image\": \"tiny\"}");
+    h.command(alice, "b", "create", "{\"image\": \"tiny\", \"memoryMiB\": 384}");
+    h.awaitHistory(alice, 2);
+    // wirt knows both VMs as shut off; an admin starts one with libvirt directly.
+    ManagedDomain a = h.hypervisor.managedDomains().stream()
+        .filter(d -> d.owner().user().equals(alice.name()) && d.owner().vm().equals("a"))
+        .findFirst().orElseThrow();
+    h.hypervisor.start(a.uuid());
+    awaitJson(h.tree(alice).resolve("info/quota.json"),
+        j -> j.at("/usage/memoryMiB").asInt() == 256);
+    h.touch(alice, "b", "start");
+    JsonNode refused = h.awaitHistory(alice, 3);
+    assertEquals("rejected", refused.get("result").asText());
+    assertMessage("quota exceeded: memory: 256 MiB running + 384 MiB asked > 512 MiB allowed; stop "
+        + "another VM first or ask an admin for a larger quota (`wirt quota` shows yours)", refused);
   }
 
   @Test
