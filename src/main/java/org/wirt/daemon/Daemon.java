@@ -225,6 +225,7 @@ public final class Daemon implements AutoCloseable {
     libvirtUp = up;
     sweeper.execute(() -> {
       if (up) {
+        provisioner.forgetAll();
         sweep();
         return;
       }

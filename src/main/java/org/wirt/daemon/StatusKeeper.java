@@ -200,16 +200,15 @@ final class StatusKeeper {
   }
 
   /**
-   * Refreshes every VM the user owns; a thorough refresh (after a reload, a reconnect or an event
-   * in the tree) also asks libvirt again for their settings, disks and snapshots, which an admin
-   * may have changed without an event.
+   * Refreshes every VM the user owns; with {@code recheckFacts}, also asks libvirt again for their
+   * settings, disks and snapshots, which an admin may have changed without an event.
    */
-  void refreshAll(HomeTree tree, boolean thorough) {
+  void refreshAll(HomeTree tree, boolean recheckFacts) {
     List<ManagedDomain> owned = owners.ownedBy(tree.identity());
     for (ManagedDomain d : owned) {
       refresh(tree, d.owner().vm(), d);
     }
-    if (thorough) {
+    if (recheckFacts) {
       provisioner.forget(owned);
       provisioner.report(tree, owned);
     } else {

@@ -53,9 +53,15 @@ final class UserScanner {
    */
   static final Duration SKELETON_RECHECK = Duration.ofMinutes(5);
   static final Duration STATUS_RECHECK = Duration.ofSeconds(60);
+  /**
+   * How often the settings, disks and snapshots of a user's VMs are read from libvirt again, for
+   * changes an admin made without an event (a snapshot, metadata); state changes and
+   * redefinitions come as events.
+   */
+  static final Duration FACTS_RECHECK = Duration.ofMinutes(10);
 
-  /** When the skeleton and the statuses of a user's VMs were last checked, and for which VMs. */
-  private record Checked(List<String> vms, Instant skeletonAt, Instant statusAt) {}
+  /** When the skeleton, the statuses and the settings of a user's VMs were last checked. */
+  private record Checked(List<String> vms, Instant skeletonAt, Instant statusAt, Instant factsAt) {}
 
   private final Map<String, Checked> checked = new ConcurrentHashMap<>();
 
@@ -99,8 +105,9 @@ final class UserScanner {
       }
       boolean refreshStatuses = thorough || last == null || !last.vms().equals(ownedVms)
           || !now.isBefore(last.statusAt().plus(STATUS_RECHECK));
+      boolean recheckFacts = last == null || !now.isBefore(last.factsAt().plus(FACTS_RECHECK));
       checked.put(user, new Checked(ownedVms, skeleton ? now : last.skeletonAt(),
-          refreshStatuses ? now : last.statusAt()));
+          refreshStatuses ? now : last.statusAt(), recheckFacts ? now : last.factsAt()));
       List<String> vms = new ArrayList<>();
       for (Entry e : entries) {
         Optional<String> vm = e.name().text().filter(Names::isVm);
@@ -125,8 +132,8 @@ final class UserScanner {
           log.warn("cannot list user={} vm={}: {}", user, vm, e.getMessage());
         }
       }
-      if (refreshStatuses) {
-        statuses.refreshAll(tree, thorough);
+      if (refreshStatuses || recheckFacts) {
+        statuses.refreshAll(tree, recheckFacts);
       }
     } catch (IOException e) {
       log.warn("cannot scan user={} tree={}: {}", user, tree.root(), e.getMessage());

@@ -502,6 +502,11 @@ public final class Provisioner {
     facts.changed(uuid);
   }
 
+  /** Forgets what is known of every VM (libvirt reconnected: events may have been missed). */
+  public void forgetAll() {
+    facts.clear();
+  }
+
   /** Forgets what is known of these VMs: the next report asks libvirt for all of it. */
   public void forget(List<ManagedDomain> owned) {
     facts.forget(owned);
@@ -525,10 +530,11 @@ public final class Provisioner {
     }
   }
 
-  /** Takes reloaded quotas; the next sweep writes every user's quota.json again. */
+  /** Takes reloaded quotas; the next sweep reads every VM from libvirt and writes every file again. */
   public void reload(org.wirt.config.QuotaConfig next) {
     quotas = new Quotas(next);
     info.clear();
+    facts.clear();
   }
 
   private List<String> authorizedKeys(HomeTree tree) throws Refusal {
