@@ -38,8 +38,12 @@ final class ControlHandler implements ControlSocket.Handler {
           Optional.ofNullable(request.get("user")).filter(JsonNode::isTextual).map(JsonNode::asText))));
       case "reload" -> message(reload.get());
       case "drain" -> drain(request.path("on").asBoolean(true), request.path("wait").asBoolean(true));
+      case "ownership" -> {
+        daemon.ownershipChanged();
+        yield message("reading domain ownership again");
+      }
       default -> ControlSocket.error("unknown command '" + command
-          + "'; wirtd knows status, users, queue, reload, drain");
+          + "'; wirtd knows status, users, queue, reload, drain, ownership");
     };
   }
 

@@ -72,7 +72,7 @@ final class UserTree {
       return new Daemon.Down("wirtd is stopped (it stopped at " + last + ")");
     }
     Duration age = Duration.between(last, clock.instant());
-    if (age.toSeconds() > beat.path("staleAfterSeconds").asLong(95)) {
+    if (age.toSeconds() > beat.path("staleAfterSeconds").asLong(155)) {
       return new Daemon.Down("wirtd seems to be down: its last heartbeat in " + file + " was "
           + age.toSeconds() + " s ago (at " + last + ")");
     }

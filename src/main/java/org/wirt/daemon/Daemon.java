@@ -83,6 +83,14 @@ public final class Daemon implements AutoCloseable {
       new java.util.concurrent.atomic.AtomicBoolean();
   private final Thread watcherThread;
   private volatile Instant membersRead = Instant.MIN;
+  /**
+   * How often the periodic sweep reads every domain's ownership from libvirt (50,000 domains take
+   * about a second). Between these, define and undefine events, {@code wirtctl assign} and
+   * {@code unassign}, a reload and a reconnect read it at once, and a command for a VM the index
+   * does not know reads it ({@link Owners#find}).
+   */
+  static final Duration OWNERSHIP_RECHECK = Duration.ofMinutes(5);
+  private volatile Instant ownershipRead = Instant.MIN;
   private volatile Instant lastSweep = Instant.MIN;
   private volatile long lastSweepMs;
   private volatile boolean libvirtUp = true;
@@ -127,6 +135,7 @@ public final class Daemon implements AutoCloseable {
   /** Reads ownership and members, starts every thread and runs the first sweep. */
   public void start() throws HypervisorException {
     owners.refresh();
+    ownershipRead = clock.instant();
     readMembers();
     int recovered = recovery.run();
     if (recovered > 0) {
@@ -372,10 +381,13 @@ public final class Daemon implements AutoCloseable {
       if (!now.isBefore(membersRead.plus(config.membersRefresh()))) {
         readMembers();
       }
-      try {
-        owners.refresh();
-      } catch (HypervisorException e) {
-        log.warn("cannot read domain ownership: {}", e.getMessage());
+      if (thorough || !now.isBefore(ownershipRead.plus(OWNERSHIP_RECHECK))) {
+        try {
+          owners.refresh();
+          ownershipRead = now;
+        } catch (HypervisorException e) {
+          log.warn("cannot read domain ownership: {}", e.getMessage());
+        }
       }
       for (HomeTree tree : roster.all()) {
         scanner.scan(tree, thorough);
@@ -389,6 +401,22 @@ public final class Daemon implements AutoCloseable {
     } catch (RuntimeException e) {
       log.error("sweep failed", e);
     }
+  }
+
+  /**
+   * Reads every domain's ownership again and sweeps, so that a VM just assigned or taken back
+   * shows in its user's tree at once ({@code wirtctl assign} and {@code unassign} ask for this).
+   */
+  public void ownershipChanged() {
+    sweeper.execute(() -> {
+      try {
+        owners.refresh();
+        ownershipRead = clock.instant();
+      } catch (HypervisorException e) {
+        log.warn("cannot read domain ownership: {}", e.getMessage());
+      }
+      sweep(false);
+    });
   }
 
   private void readMembers() {

@@ -21,7 +21,7 @@ import org.wirt.tree.HomeTree;
  */
 final class Heartbeat {
   private static final Logger log = LoggerFactory.getLogger(Heartbeat.class);
-  static final Duration EVERY = Duration.ofSeconds(30);
+  static final Duration EVERY = Duration.ofSeconds(60);
   static final String FILE = "info/wirtd.json";
   private static final JsonMapper JSON = JsonMapper.builder().build();
 

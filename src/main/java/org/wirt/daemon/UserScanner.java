@@ -65,6 +65,9 @@ final class UserScanner {
 
   private final Map<String, Checked> checked = new ConcurrentHashMap<>();
 
+  private static final java.util.function.Predicate<org.wirt.tree.EntryName> IS_VM =
+      name -> name.text().filter(Names::isVm).isPresent();
+
   /** Scans the user's tree thoroughly (after an event, a reload, a reconnect). */
   void scan(HomeTree tree) {
     scan(tree, true);
@@ -77,31 +80,32 @@ final class UserScanner {
   void scan(HomeTree tree, boolean thorough) {
     String user = tree.identity().user();
     try {
-      if (!tree.exists()) {
-        watcher.forget(user);
-        checked.remove(user);
-        return;
-      }
       List<ManagedDomain> owned = owners.ownedBy(tree.identity());
       List<String> ownedVms = owned.stream().map(d -> d.owner().vm()).filter(Names::isVm).toList();
       Instant now = clock.instant();
       Checked last = checked.get(user);
       boolean skeleton = thorough || last == null || !last.vms().equals(ownedVms)
           || !now.isBefore(last.skeletonAt().plus(SKELETON_RECHECK));
-      List<Entry> entries = null;
+      List<HomeTree.VmDirectory> dirs = null;
       if (!skeleton) {
+        // The usual periodic case: one walk lists the VM directories and looks into each.
         try {
-          entries = tree.listVmDirectories();
+          dirs = tree.scanVmDirectories(IS_VM);
           java.util.Set<String> present = new java.util.HashSet<>();
-          entries.forEach(e -> e.name().text().ifPresent(present::add));
+          dirs.forEach(d -> d.entry().name().text().ifPresent(present::add));
           skeleton = !present.containsAll(ownedVms);
         } catch (IOException e) {
           skeleton = true;
         }
       }
       if (skeleton) {
+        if (!tree.exists()) {
+          watcher.forget(user);
+          checked.remove(user);
+          return;
+        }
         tree.ensureSkeleton(ownedVms);
-        entries = tree.listVmDirectories();
+        dirs = tree.scanVmDirectories(IS_VM);
       }
       boolean refreshStatuses = thorough || last == null || !last.vms().equals(ownedVms)
           || !now.isBefore(last.statusAt().plus(STATUS_RECHECK));
@@ -109,7 +113,8 @@ final class UserScanner {
       checked.put(user, new Checked(ownedVms, skeleton ? now : last.skeletonAt(),
           refreshStatuses ? now : last.statusAt(), recheckFacts ? now : last.factsAt()));
       List<String> vms = new ArrayList<>();
-      for (Entry e : entries) {
+      for (HomeTree.VmDirectory d : dirs) {
+        Entry e = d.entry();
         Optional<String> vm = e.name().text().filter(Names::isVm);
         if (vm.isEmpty()) {
           rejector.reject(tree, null, e.name(), "not a valid VM name; a VM name is "
@@ -119,17 +124,24 @@ final class UserScanner {
               + ", not a directory; commands go in command/vm/<vm>/<verb>", clock.instant());
         } else {
           vms.add(vm.get());
+          if (d.hasCommands()) {
+            scheduler.signal(new VmKey(user, vm.get()));
+          }
         }
       }
+      // A directory not watched until now may have received a command after it was looked into
+      // and before its watch: it is looked into again once watched.
+      List<String> unwatched = vms.stream().filter(vm -> !watcher.watches(user, vm)).toList();
       watcher.watch(tree, vms);
-      for (String vm : vms) {
-        // Events can be lost and a new VM directory may arrive full, so every scan looks.
-        try {
-          if (tree.hasCommands(vm)) {
-            scheduler.signal(new VmKey(user, vm));
+      if (!watcher.isSweepOnly(user)) {
+        for (String vm : unwatched) {
+          try {
+            if (tree.hasCommands(vm)) {
+              scheduler.signal(new VmKey(user, vm));
+            }
+          } catch (IOException e) {
+            log.warn("cannot list user={} vm={}: {}", user, vm, e.getMessage());
           }
-        } catch (IOException e) {
-          log.warn("cannot list user={} vm={}: {}", user, vm, e.getMessage());
         }
       }
       if (refreshStatuses || recheckFacts) {

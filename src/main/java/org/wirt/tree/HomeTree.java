@@ -120,6 +120,36 @@ public final class HomeTree {
     });
   }
 
+  /** An entry of {@code command/vm/}; if it is a VM directory, whether it holds commands. */
+  public record VmDirectory(Entry entry, boolean hasCommands) {}
+
+  /**
+   * Lists {@code command/vm/} and looks into each directory named like a VM for commands, in one
+   * walk under one identity switch (the periodic sweep; {@link #listVmDirectories} and {@link
+   * #hasCommands} take one each). A directory that cannot be looked into is logged and counted as
+   * holding none; the next sweep looks again.
+   */
+  public List<VmDirectory> scanVmDirectories(Predicate<EntryName> isVm) throws IOException {
+    return run(root -> {
+      try (Fd dir = TreeIo.walk(root, List.of("command", "vm"), rootWhere, false)) {
+        List<VmDirectory> found = new ArrayList<>();
+        for (Entry e : list(dir, name -> !name.startsWith("."))) {
+          boolean commands = false;
+          if (e.type() == EntryType.DIRECTORY && isVm.test(e.name())) {
+            String vm = e.name().text().orElseThrow();
+            try (Fd vmDir = TreeIo.walk(dir, List.of(vm), rootWhere + "/command/vm", false)) {
+              commands = holdsCommands(vmDir);
+            } catch (IOException ex) {
+              LOG.warn("cannot list user={} vm={}: {}", identity.user(), vm, ex.getMessage());
+            }
+          }
+          found.add(new VmDirectory(e, commands));
+        }
+        return found;
+      }
+    });
+  }
+
   /**
    * The command entries of {@code command/vm/<vm>/}, oldest first (mtime, then name), without
    * writes in progress (SPEC 2).
@@ -167,14 +197,18 @@ public final class HomeTree {
     Names.component(vm, "VM name");
     return run(root -> {
       try (Fd dir = TreeIo.walk(root, List.of("command", "vm", vm), rootWhere, false)) {
-        boolean[] found = {false};
-        dir.forEachName(raw -> {
-          found[0] = !Names.ignored(new EntryName(raw));
-          return !found[0];
-        });
-        return found[0];
+        return holdsCommands(dir);
       }
     });
+  }
+
+  private static boolean holdsCommands(Fd dir) throws IOException {
+    boolean[] found = {false};
+    dir.forEachName(raw -> {
+      found[0] = !Names.ignored(new EntryName(raw));
+      return !found[0];
+    });
+    return found[0];
   }
 
   public List<Entry> listCommands(String vm) throws IOException {

@@ -85,6 +85,11 @@ public final class Watcher implements Runnable, AutoCloseable {
     }
   }
 
+  /** Returns true if the user's VM directory is watched. */
+  public boolean watches(String user, String vm) {
+    return vmWatches.containsKey(new VmKey(user, vm));
+  }
+
   /** Returns true if the user is served by the sweep alone. */
   public boolean isSweepOnly(String user) {
     return sweepOnly.contains(user);
