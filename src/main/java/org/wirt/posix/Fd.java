@@ -1,5 +1,6 @@
 package org.wirt.posix;
 
+import com.sun.jna.Memory;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -86,19 +87,24 @@ public final class Fd implements AutoCloseable {
 
   /** Reads up to {@code len} bytes; returns 0 at end of file. */
   public int read(byte[] buf, int off, int len) throws IOException {
-    byte[] tmp = off == 0 ? buf : new byte[len];
+    Memory mem = BUFFER.get();
     long n;
     do {
-      n = Libc.read(fd(), tmp, Math.min(len, tmp.length));
+      n = Libc.read(fd(), mem, Math.min(len, mem.size()));
     } while (n < 0 && Libc.errno() == ErrnoException.EINTR);
     if (n < 0) {
       throw Errno.fail("read", what);
     }
-    if (tmp != buf) {
-      System.arraycopy(tmp, 0, buf, off, (int) n);
-    }
+    mem.read(0, buf, off, (int) n);
     return (int) n;
   }
+
+  /**
+   * Each thread's buffer for read and getdents64. A Java array passed to native code is copied in
+   * and out whole (32 KiB each way for every directory listed, which was most of a sweep's
+   * time); from native memory only what the kernel wrote is copied.
+   */
+  private static final ThreadLocal<Memory> BUFFER = ThreadLocal.withInitial(() -> new Memory(32768));
 
   /** One {@code write} call; returns how many bytes the kernel took (possibly fewer than asked). */
   public int write(byte[] buf, int off, int len) throws IOException {
@@ -186,15 +192,17 @@ public final class Fd implements AutoCloseable {
     if (Libc.lseek(fd(), 0, 0) < 0) {
       throw Errno.fail("lseek", what);
     }
-    byte[] buf = new byte[32768];
+    Memory mem = BUFFER.get();
     while (true) {
-      long n = Libc.getdents64(fd(), buf, buf.length);
+      long n = Libc.getdents64(fd(), mem, mem.size());
       if (n < 0) {
         throw Errno.fail("getdents64", what);
       }
       if (n == 0) {
         return;
       }
+      byte[] buf = new byte[(int) n];
+      mem.read(0, buf, 0, (int) n);
       ByteBuffer b = ByteBuffer.wrap(buf, 0, (int) n).order(ByteOrder.nativeOrder());
       int pos = 0;
       while (pos < n) {

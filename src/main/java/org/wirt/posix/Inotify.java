@@ -1,5 +1,6 @@
 package org.wirt.posix;
 
+import com.sun.jna.Memory;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -27,6 +28,9 @@ public final class Inotify implements AutoCloseable {
 
   private final int fd;
   private final int wakeFd;
+  /** Native buffers for read(2): used under {@code readLock} only. */
+  private final Memory eventBuffer = new Memory(65536);
+  private final Memory wakeBuffer = new Memory(8);
   private final Object readLock = new Object();
   private volatile boolean closed;
 
@@ -96,7 +100,7 @@ public final class Inotify implements AutoCloseable {
         throw Errno.fail("poll", "inotify");
       }
       if (p.getShort(14) != 0) {
-        Libc.read(wakeFd, new byte[8], 8);
+        Libc.read(wakeFd, wakeBuffer, 8);
       }
       if (p.getShort(6) == 0) {
         return List.of();
@@ -107,9 +111,8 @@ public final class Inotify implements AutoCloseable {
 
   private List<InotifyEvent> drain() throws IOException {
     List<InotifyEvent> events = new ArrayList<>();
-    byte[] buf = new byte[65536];
     while (true) {
-      long n = Libc.read(fd, buf, buf.length);
+      long n = Libc.read(fd, eventBuffer, eventBuffer.size());
       if (n < 0) {
         int errno = Libc.errno();
         if (errno == ErrnoException.EAGAIN || errno == ErrnoException.EINTR) {
@@ -117,6 +120,8 @@ public final class Inotify implements AutoCloseable {
         }
         throw new ErrnoException("read", "inotify", errno);
       }
+      // Copied from native memory as far as the kernel wrote: a Java array would be copied whole.
+      byte[] buf = eventBuffer.getByteArray(0, (int) n);
       ByteBuffer b = ByteBuffer.wrap(buf, 0, (int) n).order(ByteOrder.nativeOrder());
       int pos = 0;
       while (pos + 16 <= n) {

@@ -16,7 +16,7 @@ final class Libc {
 
   static native int close(int fd);
 
-  static native long read(int fd, byte[] buf, long count);
+  static native long read(int fd, Pointer buf, long count);
 
   static native long write(int fd, byte[] buf, long count);
 
@@ -38,7 +38,7 @@ final class Libc {
 
   static native int fsync(int fd);
 
-  static native long getdents64(int fd, byte[] buf, long count);
+  static native long getdents64(int fd, Pointer buf, long count);
 
   static native int inotify_init1(int flags);
 
