@@ -9,6 +9,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.wirt.command.Verb;
+import org.wirt.hypervisor.DomainState;
 import org.wirt.hypervisor.DomainStatus;
 import org.wirt.hypervisor.Hypervisor;
 import org.wirt.hypervisor.HypervisorException;
@@ -197,6 +198,15 @@ final class StatusKeeper {
     return event.type().equals("crashed")
         || (event.type().equals("stopped")
             && (event.detail().equals("crashed") || event.detail().equals("failed")));
+  }
+
+  /** Refreshes the user's VMs that libvirt last said were not shut off (addresses may change). */
+  void refreshRunning(HomeTree tree) {
+    for (ManagedDomain d : owners.ownedBy(tree.identity())) {
+      if (provisioner.lastKnownState(d.uuid()).map(s -> s != DomainState.SHUTOFF).orElse(true)) {
+        refresh(tree, d.owner().vm(), d);
+      }
+    }
   }
 
   /**

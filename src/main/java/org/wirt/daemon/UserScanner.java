@@ -52,7 +52,12 @@ final class UserScanner {
    * nothing announced (a deleted {@code info/}, a new DHCP address).
    */
   static final Duration SKELETON_RECHECK = Duration.ofMinutes(5);
-  static final Duration STATUS_RECHECK = Duration.ofSeconds(60);
+  static final Duration STATUS_RECHECK = Duration.ofMinutes(5);
+  /**
+   * How often a running VM's status is read again: a new DHCP address raises no event. A shut-off
+   * VM changes only with an event or a command, so it waits for {@link #STATUS_RECHECK}.
+   */
+  static final Duration RUNNING_RECHECK = Duration.ofSeconds(60);
   /**
    * How often the settings, disks and snapshots of a user's VMs are read from libvirt again, for
    * changes an admin made without an event (a snapshot, metadata); state changes and
@@ -61,7 +66,8 @@ final class UserScanner {
   static final Duration FACTS_RECHECK = Duration.ofMinutes(10);
 
   /** When the skeleton, the statuses and the settings of a user's VMs were last checked. */
-  private record Checked(List<String> vms, Instant skeletonAt, Instant statusAt, Instant factsAt) {}
+  private record Checked(List<String> vms, Instant skeletonAt, Instant statusAt,
+      Instant runningAt, Instant factsAt) {}
 
   private final Map<String, Checked> checked = new ConcurrentHashMap<>();
 
@@ -109,9 +115,12 @@ final class UserScanner {
       }
       boolean refreshStatuses = thorough || last == null || !last.vms().equals(ownedVms)
           || !now.isBefore(last.statusAt().plus(STATUS_RECHECK));
+      boolean refreshRunning = refreshStatuses
+          || !now.isBefore(last.runningAt().plus(RUNNING_RECHECK));
       boolean recheckFacts = last == null || !now.isBefore(last.factsAt().plus(FACTS_RECHECK));
       checked.put(user, new Checked(ownedVms, skeleton ? now : last.skeletonAt(),
-          refreshStatuses ? now : last.statusAt(), recheckFacts ? now : last.factsAt()));
+          refreshStatuses ? now : last.statusAt(), refreshRunning ? now : last.runningAt(),
+          recheckFacts ? now : last.factsAt()));
       List<String> vms = new ArrayList<>();
       for (HomeTree.VmDirectory d : dirs) {
         Entry e = d.entry();
@@ -146,6 +155,8 @@ final class UserScanner {
       }
       if (refreshStatuses || recheckFacts) {
         statuses.refreshAll(tree, recheckFacts);
+      } else if (refreshRunning) {
+        statuses.refreshRunning(tree);
       }
     } catch (IOException e) {
       log.warn("cannot scan user={} tree={}: {}", user, tree.root(), e.getMessage());

@@ -492,6 +492,11 @@ public final class Provisioner {
     return check.apply(facts.usage(counted));
   }
 
+  /** The VM's state as libvirt last reported it, if wirt has asked or been told since. */
+  public Optional<DomainState> lastKnownState(java.util.UUID uuid) {
+    return facts.known(uuid).map(f -> f.status().state());
+  }
+
   /** Takes a VM's state libvirt just reported (after a command or a lifecycle event). */
   public void observed(DomainStatus status) {
     facts.observed(status);

@@ -66,6 +66,11 @@ final class VmFacts {
     }
   }
 
+  /** The VM's facts if known, without asking libvirt. */
+  Optional<Facts> known(UUID uuid) {
+    return Optional.ofNullable(facts.get(uuid));
+  }
+
   private Facts fetch(ManagedDomain d) throws HypervisorException {
     DomainStatus status = hypervisor.status(d.uuid());
     if (status.state() == DomainState.UNDEFINED) {
