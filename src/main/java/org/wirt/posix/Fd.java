@@ -142,6 +142,16 @@ public final class Fd implements AutoCloseable {
     }
   }
 
+  /**
+   * Sets the modification and access times of {@code name} in this directory to now
+   * ({@code utimensat(AT_SYMLINK_NOFOLLOW)}): a link is touched itself, never its target.
+   */
+  public void touchAt(byte[] name, String what) throws IOException {
+    if (Libc.utimensat(fd(), component(name), null, AT_SYMLINK_NOFOLLOW) != 0) {
+      throw Errno.fail("utimensat", what);
+    }
+  }
+
   public void mkdirAt(byte[] name, int mode, String what) throws IOException {
     if (Libc.mkdirat(fd(), component(name), mode) != 0) {
       throw Errno.fail("mkdir", what);

@@ -34,6 +34,8 @@ final class Libc {
 
   static native int fchmod(int fd, int mode);
 
+  static native int utimensat(int dirfd, byte[] path, Pointer times, int flags);
+
   static native int ftruncate(int fd, long length);
 
   static native int fsync(int fd);

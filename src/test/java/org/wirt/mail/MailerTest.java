@@ -15,10 +15,8 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -34,6 +32,7 @@ import org.wirt.hypervisor.DomainStatus;
 import org.wirt.hypervisor.LifecycleEvent;
 import org.wirt.status.Outcome;
 import org.wirt.status.Result;
+import org.wirt.testing.MutableClock;
 
 /** The mailer against a real SMTP server (GreenMail) on loopback. */
 class MailerTest {
@@ -302,33 +301,5 @@ class MailerTest {
       }
     }
     throw new AssertionError("no mail to " + address);
-  }
-
-  /** A clock the test moves by hand. */
-  static final class MutableClock extends Clock {
-    private Instant now;
-
-    MutableClock(Instant now) {
-      this.now = now;
-    }
-
-    void advance(Duration d) {
-      now = now.plus(d);
-    }
-
-    @Override
-    public java.time.ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(java.time.ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
   }
 }

@@ -190,6 +190,36 @@ class HomeTreeAttackTest extends RealTreeFixture {
   }
 
   @Test
+  void touchFileTouchesAPlantedSymlinkItselfNeverItsTarget() throws Exception {
+    Files.setLastModifiedTime(secret, FileTime.fromMillis(2000));
+    asAlice("ln -s " + secret + " info/wirtd.json");
+    Path link = root.resolve("info/wirtd.json");
+    FileTime before = Files.getLastModifiedTime(link, LinkOption.NOFOLLOW_LINKS);
+    Thread.sleep(10);
+    tree.touchFile("info/wirtd.json");
+    assertTrue(Files.getLastModifiedTime(link, LinkOption.NOFOLLOW_LINKS).compareTo(before) > 0,
+        "the link itself is touched");
+    assertEquals(FileTime.fromMillis(2000), Files.getLastModifiedTime(secret));
+    assertSecretUntouched();
+  }
+
+  @Test
+  void touchFileCannotTouchAFileOfRootsLinkedIntoTheTree() throws Exception {
+    // Linked in by root (protected_hardlinks stops a user): wirt touches as alice, who may not.
+    Path rootFile = Files.createTempFile(RealUsers.BASE, "root-owned", ".txt");
+    try {
+      RealUsers.root("chmod", "0600", rootFile.toString());
+      Files.setLastModifiedTime(rootFile, FileTime.fromMillis(3000));
+      RealUsers.root("ln", rootFile.toString(), root.resolve("info/wirtd.json").toString());
+      IOException e = assertThrows(IOException.class, () -> tree.touchFile("info/wirtd.json"));
+      assertTrue(e.getMessage().startsWith("utimensat " + where("info/wirtd.json") + ": EACCES"), e.getMessage());
+      assertEquals(FileTime.fromMillis(3000), Files.getLastModifiedTime(rootFile));
+    } finally {
+      Files.deleteIfExists(rootFile);
+    }
+  }
+
+  @Test
   void refusesAHardLinkedFileOfTheUser() throws Exception {
     asAlice("echo > command/vm/web/.keep; ln command/vm/web/.keep command/vm/web/start");
     assertEquals(new ReadResult.Refused("has 2 hard links; a command file must have exactly one"), read("start"));

@@ -162,6 +162,20 @@ class HomeTreeTest extends RealTreeFixture {
   }
 
   @Test
+  void touchFileRefreshesTheTimeOfTheSameFile() throws Exception {
+    tree.writeFile("info/wirtd.json", "{}".getBytes());
+    Path file = root.resolve("info/wirtd.json");
+    Files.setLastModifiedTime(file, java.nio.file.attribute.FileTime.fromMillis(1000));
+    Object inode = Files.getAttribute(file, "unix:ino");
+    tree.touchFile("info/wirtd.json");
+    assertTrue(Files.getLastModifiedTime(file).toMillis() > 1000, "time refreshed");
+    assertEquals(inode, Files.getAttribute(file, "unix:ino"), "the same file, not a new one");
+    assertEquals("{}", Files.readString(file));
+    NoSuchFileException e = assertThrows(NoSuchFileException.class, () -> tree.touchFile("info/gone.json"));
+    assertEquals("~" + alice.name() + "/wirt/info/gone.json", e.getMessage());
+  }
+
+  @Test
   void writeFileRefusesPathsThatLeaveTheTree() {
     for (String bad : List.of("../x", "info/../../x", "/etc/passwd", "info//x", "info/")) {
       assertThrows(IllegalArgumentException.class, () -> tree.writeFile(bad, new byte[0]), bad);

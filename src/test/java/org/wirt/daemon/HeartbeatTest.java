@@ -1,0 +1,97 @@
+package org.wirt.daemon;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.wirt.testing.MutableClock;
+import org.wirt.testing.RealUsers;
+import org.wirt.tree.HomeTree;
+
+/** The heartbeat in a real user's tree: written once, then only its time refreshed. */
+class HeartbeatTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final FileTime LONG_AGO = FileTime.fromMillis(1000);
+
+  private static RealUsers users;
+  private static RealUsers.User alice;
+
+  private final MutableClock clock = new MutableClock(Instant.parse("2026-11-23T10:00:00Z"));
+  private Heartbeat heartbeat;
+  private HomeTree tree;
+  private Path file;
+
+  @BeforeAll
+  static void createUser() throws IOException {
+    users = RealUsers.create();
+    alice = users.createUser();
+  }
+
+  @AfterAll
+  static void deleteUser() throws IOException {
+    users.close();
+  }
+
+  @BeforeEach
+  void freshTree() throws IOException {
+    Path root = alice.home().resolve("wirt");
+    RealUsers.root("rm", "-rf", root.toString());
+    users.run(alice, "mkdir", "-m", "0700", root.toString());
+    tree = new HomeTree(alice.identity(), alice.home(), "wirt", clock);
+    tree.ensureSkeleton(List.of());
+    heartbeat = new Heartbeat(clock, Duration.ofSeconds(10));
+    file = root.resolve(Heartbeat.FILE);
+  }
+
+  private Object inode() throws IOException {
+    return Files.getAttribute(file, "unix:ino");
+  }
+
+  @Test
+  void aDueBeatRefreshesTheTimeOfTheSameFile() throws Exception {
+    heartbeat.beat(tree, false, false);
+    JsonNode first = JSON.readTree(file.toFile());
+    assertTrue(first.path("running").asBoolean());
+    assertEquals(2 * (60 + 10) + 5, first.path("staleAfterSeconds").asInt());
+    Object inode = inode();
+    Files.setLastModifiedTime(file, LONG_AGO);
+
+    clock.advance(Duration.ofSeconds(59));
+    heartbeat.beat(tree, false, false);
+    assertEquals(LONG_AGO, Files.getLastModifiedTime(file), "not due yet: untouched");
+
+    clock.advance(Duration.ofSeconds(1));
+    heartbeat.beat(tree, false, false);
+    assertTrue(Files.getLastModifiedTime(file).compareTo(LONG_AGO) > 0, "due: touched");
+    assertEquals(inode, inode(), "the same file: no new inode");
+    assertEquals(first, JSON.readTree(file.toFile()));
+  }
+
+  @Test
+  void aMissingFileIsWrittenAgainAndAChangeOfStateRewritesIt() throws Exception {
+    heartbeat.beat(tree, false, false);
+    Files.delete(file);
+    clock.advance(Duration.ofSeconds(60));
+    heartbeat.beat(tree, false, false);
+    assertTrue(JSON.readTree(file.toFile()).path("running").asBoolean(), "written again");
+
+    heartbeat.beat(tree, true, true);
+    assertTrue(JSON.readTree(file.toFile()).path("draining").asBoolean(), "forced: rewritten at once");
+
+    heartbeat.stopped(List.of(tree));
+    assertFalse(JSON.readTree(file.toFile()).path("running").asBoolean());
+  }
+}
