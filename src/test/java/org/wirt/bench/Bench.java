@@ -267,12 +267,19 @@ public final class Bench {
     for (int users : size.sweepUsers()) {
       try (BenchWorld w = BenchWorld.start(users, 5, 4, 3600)) {
         w.daemon.sweepNow();
+        // The median of three: one sweep's time moves by a tenth between runs.
+        long[] periodic = new long[3];
+        for (int i = 0; i < periodic.length; i++) {
+          long t0 = System.nanoTime();
+          w.daemon.sweepNow(false);
+          periodic[i] = (System.nanoTime() - t0) / 1_000_000;
+        }
+        Arrays.sort(periodic);
+        long ms = periodic[1];
+        row("periodic sweep, " + users + " users × 5 VMs, nothing to do (median of 3)",
+            ms + " ms (" + periodic[0] + "–" + periodic[2] + ")", "≤ 1 s at 10,000 users",
+            users < 10000 ? "" : verdict(ms <= 1000));
         long t0 = System.nanoTime();
-        w.daemon.sweepNow(false);
-        long ms = (System.nanoTime() - t0) / 1_000_000;
-        row("periodic sweep, " + users + " users × 5 VMs, nothing to do",
-            ms + " ms", "≤ 1 s at 10,000 users", users < 10000 ? "" : verdict(ms <= 1000));
-        t0 = System.nanoTime();
         w.daemon.sweepNow(true);
         ms = (System.nanoTime() - t0) / 1_000_000;
         row("thorough sweep (skeleton and every status checked), " + users + " users × 5 VMs",
