@@ -84,6 +84,17 @@ final class UserScanner {
    * ({@code thorough} false) leaves out the checks that were done recently.
    */
   void scan(HomeTree tree, boolean thorough) {
+    scan(tree, thorough, false);
+  }
+
+  /**
+   * As {@link #scan(HomeTree, boolean)}; with {@code deferStatuses}, the VMs' statuses and info
+   * files are left for {@link #refreshStatuses}, so that at start the commands waiting in every
+   * tree are queued before 1,000 users' status files are written.
+   *
+   * @return whether the tree was there and scanned (so its statuses are worth refreshing)
+   */
+  boolean scan(HomeTree tree, boolean thorough, boolean deferStatuses) {
     String user = tree.identity().user();
     try {
       List<ManagedDomain> owned = owners.ownedBy(tree.identity());
@@ -108,7 +119,7 @@ final class UserScanner {
         if (!tree.exists()) {
           watcher.forget(user);
           checked.remove(user);
-          return;
+          return false;
         }
         tree.ensureSkeleton(ownedVms);
         dirs = tree.scanVmDirectories(IS_VM);
@@ -153,13 +164,22 @@ final class UserScanner {
           }
         }
       }
-      if (refreshStatuses || recheckFacts) {
+      if (deferStatuses) {
+        return true;
+      } else if (refreshStatuses || recheckFacts) {
         statuses.refreshAll(tree, recheckFacts);
       } else if (refreshRunning) {
         statuses.refreshRunning(tree);
       }
+      return true;
     } catch (IOException e) {
       log.warn("cannot scan user={} tree={}: {}", user, tree.root(), e.getMessage());
+      return false;
     }
+  }
+
+  /** Reads every VM's status, settings and disks from libvirt and writes the user's info files. */
+  void refreshStatuses(HomeTree tree) {
+    statuses.refreshAll(tree, true);
   }
 }

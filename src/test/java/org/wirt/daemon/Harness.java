@@ -96,8 +96,18 @@ final class Harness implements AutoCloseable {
         + "</domain>", new Owner(owner.name(), owner.uid(), vm));
   }
 
-  /** Starts the daemon serving every user made so far. */
+  /** Starts the daemon serving every user made so far, and waits for its first sweep. */
   Daemon start() throws Exception {
+    start(h -> h);
+    daemon.sweepNow();
+    return daemon;
+  }
+
+  /**
+   * Starts the daemon serving every user made so far on {@code wrap} of the harness's libvirt,
+   * without waiting for its first sweep.
+   */
+  Daemon start(java.util.function.UnaryOperator<org.wirt.hypervisor.Hypervisor> wrap) throws Exception {
     Map<String, String> homes = new LinkedHashMap<>();
     for (User u : served) {
       homes.put(u.name(), u.home().toString());
@@ -105,13 +115,16 @@ final class Harness implements AutoCloseable {
     Config config = config("\"users\": " + JSON.writeValueAsString(homes));
     Map<String, RealUsers.User> byName = new LinkedHashMap<>();
     served.forEach(u -> byName.put(u.name(), u));
-    return start(config, new ListedMembers(config.users(), name -> byName.get(name).identity()));
+    return start(config, new ListedMembers(config.users(), name -> byName.get(name).identity()),
+        wrap);
   }
 
   /** Starts the daemon serving the members of a real Unix group, read from NSS. */
   Daemon startWithGroup(String group) throws Exception {
-    return start(config("\"group\": \"" + group + "\""),
-        new org.wirt.users.GroupMembers(org.wirt.posix.Nss.system(), group));
+    start(config("\"group\": \"" + group + "\""),
+        new org.wirt.users.GroupMembers(org.wirt.posix.Nss.system(), group), h -> h);
+    daemon.sweepNow();
+    return daemon;
   }
 
   private Config config(String members) throws Exception {
@@ -121,13 +134,13 @@ final class Harness implements AutoCloseable {
         """.formatted(uri, stateDir, logDir, extraConfig, members));
   }
 
-  private Daemon start(Config config, org.wirt.users.Members members) throws Exception {
+  private Daemon start(Config config, org.wirt.users.Members members,
+      java.util.function.UnaryOperator<org.wirt.hypervisor.Hypervisor> wrap) throws Exception {
     Clock clock = Clock.systemUTC();
-    daemon = new Daemon(config, members, hypervisor, Inotify.open(),
+    daemon = new Daemon(config, members, wrap.apply(hypervisor), Inotify.open(),
         org.wirt.queue.Journal.open(stateDir),
         new Recorder(clock, new AuditLog(logDir)), notices, clock);
     daemon.start();
-    daemon.sweepNow();
     return daemon;
   }
 
