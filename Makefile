@@ -46,7 +46,7 @@ unit:
 BENCH_CP = target/classes:target/test-classes:$$(cat target/test-classpath.txt)
 WIRTD_OPTS := $(shell sed -n 's/^default_opts="\(.*\)"$$/\1/p' packaging/bin/wirtd)
 
-## bench: the benchmark suite at full size (about 30 minutes, as root: one measure uses libvirtd with QEMU); tables on stdout and in target/bench.json and target/bench-rest.json
+## bench: the benchmark suite at full size (about 25 minutes, as root: one measure uses libvirtd with QEMU); tables on stdout and in target/bench.json and target/bench-rest.json
 bench:
 	scripts/build-deps.sh
 	scripts/test-env.sh

@@ -46,14 +46,31 @@ final class BenchWorld implements AutoCloseable {
   }
 
   static BenchWorld start(int users, int vms, int workers, int sweepSeconds) throws Exception {
-    return start(users, vms, workers, sweepSeconds, "test:///default",
-        name -> "<domain type='test'><name>" + name + "</name><memory unit='MiB'>64</memory>"
-            + "<vcpu>1</vcpu><os><type arch='x86_64'>hvm</type></os></domain>");
+    return start(users, vms, workers, sweepSeconds, "test:///default", BenchWorld::testDomain, false);
   }
 
   /** A world on any libvirt URI, each domain defined from {@code xml} given its name. */
   static BenchWorld start(int users, int vms, int workers, int sweepSeconds, String uri,
       java.util.function.Function<String, String> xml) throws Exception {
+    return start(users, vms, workers, sweepSeconds, uri, xml, false);
+  }
+
+  /**
+   * As {@link #start(int, int, int, int)}, with a {@code start} command already waiting in the
+   * last user's first VM when the daemon is constructed: the last tree the first sweep reaches.
+   */
+  static BenchWorld startWithWaitingCommand(int users, int vms, int workers, int sweepSeconds)
+      throws Exception {
+    return start(users, vms, workers, sweepSeconds, "test:///default", BenchWorld::testDomain, true);
+  }
+
+  private static String testDomain(String name) {
+    return "<domain type='test'><name>" + name + "</name><memory unit='MiB'>64</memory>"
+        + "<vcpu>1</vcpu><os><type arch='x86_64'>hvm</type></os></domain>";
+  }
+
+  private static BenchWorld start(int users, int vms, int workers, int sweepSeconds, String uri,
+      java.util.function.Function<String, String> xml, boolean waitingCommand) throws Exception {
     Path dir = Files.createTempDirectory("wirt-bench");
     Nss nss = Nss.system();
     int uid = nss.euid();
@@ -80,6 +97,14 @@ final class BenchWorld implements AutoCloseable {
                                 "diskGiB": 100000}}}
         """.formatted(uri, dir.resolve("state"), dir.resolve("log"), workers, sweepSeconds,
         new ObjectMapper().writeValueAsString(homes)));
+    if (waitingCommand) {
+      Path vmDir = dir.resolve("home").resolve(user(users - 1)).resolve("wirt/command/vm").resolve(vm(0));
+      Files.createDirectories(vmDir);
+      // Written a minute before wirtd starts: a file nobody saw being closed is taken only once
+      // it is 2 s old (VmServer.SETTLE), which would be measured instead of the start-up.
+      Files.setLastModifiedTime(Files.createFile(vmDir.resolve("start")),
+          java.nio.file.attribute.FileTime.from(java.time.Instant.now().minusSeconds(60)));
+    }
     Clock clock = Clock.systemUTC();
     long daemonStart = System.nanoTime();
     Daemon daemon = new Daemon(config, new ListedMembers(config.users(),

@@ -31,6 +31,29 @@ final class TimingHypervisor implements Hypervisor {
     this.real = real;
   }
 
+  private void called(UUID uuid) {
+    lastCall.put(uuid, System.nanoTime());
+    calls.incrementAndGet();
+    synchronized (this) {
+      notifyAll();
+    }
+  }
+
+  /**
+   * Waits, without spinning, for a start or destroy of the domain made after {@code afterNanos}
+   * (a spinning waiter keeps a core awake and makes the daemon look faster than on an idle host).
+   */
+  synchronized void awaitCall(UUID uuid, long afterNanos) throws InterruptedException {
+    long deadline = System.nanoTime() + 600_000_000_000L;
+    while (lastCall(uuid) <= afterNanos) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        throw new IllegalStateException("benchmark timed out waiting for a call to " + uuid);
+      }
+      wait(left / 1_000_000 + 1);
+    }
+  }
+
   /** Returns System.nanoTime() of the last start or destroy of the domain, or 0. */
   long lastCall(UUID uuid) {
     return lastCall.getOrDefault(uuid, 0L);
@@ -58,8 +81,7 @@ final class TimingHypervisor implements Hypervisor {
 
   @Override
   public void start(UUID uuid) throws HypervisorException {
-    lastCall.put(uuid, System.nanoTime());
-    calls.incrementAndGet();
+    called(uuid);
     real.start(uuid);
   }
 
@@ -70,8 +92,7 @@ final class TimingHypervisor implements Hypervisor {
 
   @Override
   public void destroy(UUID uuid) throws HypervisorException {
-    lastCall.put(uuid, System.nanoTime());
-    calls.incrementAndGet();
+    called(uuid);
     real.destroy(uuid);
   }
 
