@@ -392,17 +392,17 @@ public final class Daemon implements AutoCloseable {
       // The first sweep queues what waits in every tree before it writes any status: a command
       // in the last of 1,000 trees is served a second sooner.
       boolean first = lastSweep.equals(Instant.MIN);
-      List<HomeTree> deferred = new ArrayList<>();
+      List<HomeTree> scanned = new ArrayList<>();
       for (HomeTree tree : roster.all()) {
-        if (!first) {
-          scanner.scan(tree, thorough);
-          heartbeat.beat(tree, false, draining.get());
-        } else if (scanner.scan(tree, thorough, true)) {
-          deferred.add(tree);
+        // Later sweeps beat for every tree, as before; the first only for trees it found.
+        if (scanner.scan(tree, thorough, first) || !first) {
+          scanned.add(tree);
         }
       }
-      for (HomeTree tree : deferred) {
-        scanner.refreshStatuses(tree);
+      for (HomeTree tree : scanned) {
+        if (first) {
+          statuses.refreshAll(tree, true);
+        }
         heartbeat.beat(tree, false, draining.get());
       }
       statuses.retryPending();

@@ -46,12 +46,11 @@ final class Heartbeat {
     Instant now = clock.instant();
     String user = tree.identity().user();
     Instant last = lastBeat.get(user);
-    if (!force && last != null && now.isBefore(last.plus(EVERY))) {
+    boolean onlyTime = !force && last != null;
+    if (onlyTime && now.isBefore(last.plus(EVERY))) {
       return;
     }
-    if (!force && last != null && touch(tree)) {
-      lastBeat.put(user, now);
-    } else if (write(tree, true, draining)) {
+    if (onlyTime && touch(tree) || write(tree, true, draining)) {
       lastBeat.put(user, now);
     }
   }

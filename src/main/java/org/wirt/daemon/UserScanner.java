@@ -76,21 +76,15 @@ final class UserScanner {
 
   /** Scans the user's tree thoroughly (after an event, a reload, a reconnect). */
   void scan(HomeTree tree) {
-    scan(tree, true);
+    scan(tree, true, false);
   }
 
   /**
    * Scans the user's tree; errors are logged and the next scan tries again. A periodic sweep
-   * ({@code thorough} false) leaves out the checks that were done recently.
-   */
-  void scan(HomeTree tree, boolean thorough) {
-    scan(tree, thorough, false);
-  }
-
-  /**
-   * As {@link #scan(HomeTree, boolean)}; with {@code deferStatuses}, the VMs' statuses and info
-   * files are left for {@link #refreshStatuses}, so that at start the commands waiting in every
-   * tree are queued before 1,000 users' status files are written.
+   * ({@code thorough} false) leaves out the checks that were done recently. With {@code
+   * deferStatuses} the VMs' statuses and info files are left to the caller ({@link
+   * StatusKeeper#refreshAll}), so that at start the commands waiting in every tree are queued
+   * before 1,000 users' status files are written.
    *
    * @return whether the tree was there and scanned (so its statuses are worth refreshing)
    */
@@ -176,10 +170,5 @@ final class UserScanner {
       log.warn("cannot scan user={} tree={}: {}", user, tree.root(), e.getMessage());
       return false;
     }
-  }
-
-  /** Reads every VM's status, settings and disks from libvirt and writes the user's info files. */
-  void refreshStatuses(HomeTree tree) {
-    statuses.refreshAll(tree, true);
   }
 }
