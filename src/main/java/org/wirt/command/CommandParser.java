@@ -6,6 +6,7 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Locale;
+import org.wirt.text.SafeText;
 
 /** Turns a verb and a command file's content into a {@link Command}, or refuses it. */
 public final class CommandParser {
@@ -123,8 +124,8 @@ public final class CommandParser {
   public static String quote(String text) {
     StringBuilder out = new StringBuilder("'");
     text.codePoints().limit(40).forEach(c -> {
-      if (c < 0x20 || c == 0x7f || c == '\\' || c == '\'') {
-        out.append(String.format("\\x%02x", c));
+      if (c == '\\' || c == '\'' || SafeText.isUnsafe(c)) {
+        SafeText.appendEscaped(out, c);
       } else {
         out.appendCodePoint(c);
       }

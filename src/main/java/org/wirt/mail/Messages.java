@@ -1,6 +1,7 @@
 package org.wirt.mail;
 
 import java.util.List;
+import org.wirt.text.SafeText;
 
 /** The text of wirt's mails: useful on their own, with names already escaped by the tree. */
 final class Messages {
@@ -71,8 +72,11 @@ final class Messages {
     };
   }
 
-  /** No control character may reach a header: a newline there would start another header. */
+  /**
+   * No control character may reach a header: a newline there would start another header, and a
+   * bidi override would make the subject read differently from what it says.
+   */
   static String header(String text) {
-    return text.replaceAll("[\\p{Cntrl}\\u2028\\u2029]", " ");
+    return SafeText.blank(text);
   }
 }

@@ -2,6 +2,7 @@ package org.wirt.mail;
 
 import java.time.Instant;
 import java.util.Objects;
+import org.wirt.text.SafeText;
 
 /**
  * One thing to tell a user and root about: a command that failed, was refused or was interrupted,
@@ -33,6 +34,10 @@ public record Notice(
     Objects.requireNonNull(what, "what");
     Objects.requireNonNull(result, "result");
     Objects.requireNonNull(message, "message");
+    vm = SafeText.escape(vm);
+    what = SafeText.escape(what);
+    message = SafeText.escape(message);
+    state = SafeText.escape(state);
   }
 
   Notice userSent() {

@@ -2,6 +2,7 @@ package org.wirt.status;
 
 import java.time.Instant;
 import java.util.Objects;
+import org.wirt.text.SafeText;
 
 /**
  * The record of one finished or refused command: a line of {@code history.log} and of the audit
@@ -30,5 +31,12 @@ public record Outcome(
     Objects.requireNonNull(verb, "verb");
     Objects.requireNonNull(result, "result");
     Objects.requireNonNull(message, "message");
+    // Messages quote what users wrote (content, JSON keys, libvirt's words about their files):
+    // nothing from them may break a line or reorder text where this record is read (SPEC 8).
+    vm = SafeText.escape(vm);
+    domain = SafeText.escape(domain);
+    verb = SafeText.escape(verb);
+    tag = SafeText.escape(tag);
+    message = SafeText.escape(message);
   }
 }

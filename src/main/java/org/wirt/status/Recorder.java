@@ -11,6 +11,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.wirt.command.Names;
 import org.wirt.hypervisor.DomainStatus;
+import org.wirt.text.SafeText;
 import org.wirt.tree.HomeTree;
 
 /**
@@ -110,7 +111,7 @@ public final class Recorder {
 
   /** Appends a human-readable line to {@code logs/vm/<vm>.log}; returns whether it was written. */
   public boolean vmLog(HomeTree tree, String vm, String text) {
-    String line = clock.instant() + " " + text.replace('\n', ' ') + "\n";
+    String line = clock.instant() + " " + SafeText.escape(text) + "\n";
     try {
       tree.appendLine("logs/vm/" + vm + ".log", line.getBytes(StandardCharsets.UTF_8),
           ROTATE_AT_BYTES, ROTATED_KEPT);

@@ -1,9 +1,9 @@
 package org.wirt.tree;
 
+import org.wirt.text.SafeText;
+
 /** Strict UTF-8 decoding of single code points, for names that may be any bytes. */
 final class Utf8 {
-  private static final char[] HEX = "0123456789abcdef".toCharArray();
-
   private Utf8() {}
 
   /** The length of the valid UTF-8 sequence at {@code i}, or 0 if the bytes there are not one. */
@@ -53,14 +53,10 @@ final class Utf8 {
 
   /** Control characters, line/paragraph separators and invisible format characters (bidi overrides). */
   static boolean isUnsafe(int cp) {
-    int type = Character.getType(cp);
-    return Character.isISOControl(cp)
-        || type == Character.LINE_SEPARATOR
-        || type == Character.PARAGRAPH_SEPARATOR
-        || type == Character.FORMAT;
+    return SafeText.isUnsafe(cp);
   }
 
   static void escape(StringBuilder out, byte b) {
-    out.append("\\x").append(HEX[(b >> 4) & 0xf]).append(HEX[b & 0xf]);
+    SafeText.appendByte(out, b);
   }
 }

@@ -236,6 +236,28 @@ class AttackTest {
   }
 
   @Test
+  void escapesControlLineSeparatorAndBidiCharactersOfContentInEveryRecord() throws Exception {
+    // U+202E (right-to-left override), U+2028 (line separator), U+0085 (C1 next line), as UTF-8.
+    h.users.sh(mallory, "printf 'timeout=\\342\\200\\256\\342\\200\\250\\302\\205x' > '"
+        + vmDir().resolve(".stop.tmp") + "' && mv '" + vmDir().resolve(".stop.tmp") + "' '"
+        + vmDir().resolve("stop") + "'");
+    JsonNode line = rejection(1);
+    assertTrue(line.get("message").asText().contains("'\\xe2\\x80\\xae\\xe2\\x80\\xa8\\xc2\\x85x'"),
+        line.toString());
+    for (Path record : List.of(h.tree(mallory).resolve("logs/history.log"),
+        h.tree(mallory).resolve("logs/vm/web.log"), h.logDir.resolve("audit.log"))) {
+      String text = Files.readString(record);
+      // JSON records double the backslash; the VM log shows it once.
+      assertTrue(text.replace("\\\\", "\\").contains("\\xe2\\x80\\xae"), record + ": " + text);
+      assertTrue(text.codePoints().noneMatch(c -> c == 0x202e || c == 0x2028 || c == 0x85),
+          record + " holds a raw control, separator or bidi character: " + text);
+      assertEquals(text.lines().count(), text.split("\n", -1).length - 1L,
+          record + ": one record per line");
+    }
+    assertBobStillServed();
+  }
+
+  @Test
   void refusesAVmOfAnotherUserWhateverTheDirectoryIsCalled() throws Exception {
     h.touch(mallory, "db", "start");
     h.touch(mallory, bob.name() + "-db", "start");

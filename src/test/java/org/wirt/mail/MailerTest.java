@@ -95,16 +95,20 @@ class MailerTest {
   @Test
   void namesCannotInjectHeaders() throws Exception {
     Mailer mailer = mailer();
-    mailer.commandFailed(outcome("alice", "web\r\nBcc: mallory@evil.example", Verb.START,
-        Result.REJECTED, "bad\nSubject: owned"), Optional.empty());
+    mailer.commandFailed(outcome("alice", "web\r\nBcc: mallory@evil.example\u202e\u2028\u0085",
+        Verb.START, Result.REJECTED, "bad\nSubject: owned\u2029\u2066"), Optional.empty());
     mailer.cycle();
 
     MimeMessage[] mails = relay.getReceivedMessages();
     assertEquals(2, mails.length, "nobody else got a copy");
     for (MimeMessage m : mails) {
       assertFalse(m.getSubject().contains("\n") || m.getSubject().contains("\r"), m.getSubject());
-      assertTrue(m.getSubject().startsWith("[wirt] alice/web  Bcc: mallory@evil.example"),
-          m.getSubject());
+      assertTrue(m.getSubject().startsWith("[wirt] alice/web\\x0d\\x0aBcc: mallory@evil.example"
+          + "\\xe2\\x80\\xae\\xe2\\x80\\xa8\\xc2\\x85"), m.getSubject());
+      String body = GreenMailUtil.getBody(m);
+      assertTrue(body.contains("bad\\x0aSubject: owned\\xe2\\x80\\xa9\\xe2\\x81\\xa6"), body);
+      assertTrue((m.getSubject() + body).codePoints().noneMatch(c -> c == 0x202e || c == 0x2028
+          || c == 0x2029 || c == 0x2066 || c == 0x85), "no raw bidi, separator or C1 character");
       assertEquals(null, m.getHeader("Bcc"));
       assertEquals(1, m.getAllRecipients().length);
       assertFalse(m.getAllRecipients()[0].toString().contains("evil"));

@@ -15,11 +15,12 @@ class JsonTest {
   @Test
   void historyLineIsOneLineWithEscapedText() {
     Outcome o = new Outcome(Instant.parse("2026-11-22T10:00:00Z"), "alice", "web", null, "start",
-        null, Result.REJECTED, "command/vm/web/st\\x0aart: \"bad\"\nname", 3);
+        null, Result.REJECTED, "command/vm/web/st\\x0aart: \"bad\"\nname\u2028\u202e", 3);
     String line = new String(Json.line(o), StandardCharsets.UTF_8);
     assertEquals("{\"time\":\"2026-11-22T10:00:00Z\",\"user\":\"alice\",\"vm\":\"web\",\"domain\":null,"
         + "\"verb\":\"start\",\"tag\":null,\"result\":\"rejected\",\"message\":"
-        + "\"command/vm/web/st\\\\x0aart: \\\"bad\\\"\\nname\",\"durationMs\":3}\n", line);
+        + "\"command/vm/web/st\\\\x0aart: \\\"bad\\\"\\\\x0aname\\\\xe2\\\\x80\\\\xa8"
+        + "\\\\xe2\\\\x80\\\\xae\",\"durationMs\":3}\n", line);
   }
 
   @Test
