@@ -88,7 +88,7 @@ public final class ConfigLoader {
         top.name("group", "vmguests"),
         top.name("adminGroup", "wirtadm"),
         treeDir,
-        top.string("libvirtUri", "qemu:///system"),
+        libvirtUri(top),
         pattern,
         top.integer("sweepIntervalSeconds", 15, 1, 3600),
         top.integer("membersRefreshSeconds", 60, 1, 86400),
@@ -100,6 +100,16 @@ public final class ConfigLoader {
         quotas(top.object("quotas")),
         images(top.object("images")),
         users(top.object("users")));
+  }
+
+  private static String libvirtUri(Obj top) throws ConfigException {
+    String uri = top.string("libvirtUri", "qemu:///system");
+    java.util.Optional<String> problem = LibvirtUris.problem(uri);
+    if (problem.isPresent()) {
+      throw top.bad("libvirtUri", "is \"" + uri + "\", which " + problem.get() + "; accepted: "
+          + LibvirtUris.ACCEPTED);
+    }
+    return uri;
   }
 
   private static MailConfig mail(Obj o) throws ConfigException {

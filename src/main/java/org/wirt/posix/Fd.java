@@ -124,6 +124,28 @@ public final class Fd implements AutoCloseable {
     }
   }
 
+  /**
+   * Copies everything from {@code source}'s current offset to its end onto this file's offset, in
+   * the kernel ({@code sendfile}); returns the number of bytes copied. The source is the open
+   * descriptor itself: a path renamed or replaced meanwhile does not change what is read.
+   */
+  public long copyFrom(Fd source) throws IOException {
+    long total = 0;
+    while (true) {
+      long n = Libc.sendfile(fd(), source.fd(), null, 1L << 30);
+      if (n < 0) {
+        if (Libc.errno() == ErrnoException.EINTR) {
+          continue;
+        }
+        throw Errno.fail("sendfile", source.what + " to " + what);
+      }
+      if (n == 0) {
+        return total;
+      }
+      total += n;
+    }
+  }
+
   public void truncate(long size) throws IOException {
     if (Libc.ftruncate(fd(), size) != 0) {
       throw Errno.fail("ftruncate", what);
