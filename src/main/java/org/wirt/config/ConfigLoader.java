@@ -18,6 +18,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
 import org.wirt.config.QuotaConfig.Quota;
+import org.wirt.tree.RootFiles;
 
 /**
  * Reads {@code wirt.json}. Every key is checked by hand rather than by data binding so that an
@@ -29,6 +30,7 @@ public final class ConfigLoader {
   /** The default location of the configuration file. */
   public static final Path DEFAULT_PATH = Path.of("/etc/wirt/wirt.json");
 
+  private static final int MAX_BYTES = 1 << 20;
   private static final Pattern NAME = Pattern.compile("[a-z_][a-z0-9_.-]{0,31}\\$?");
   private static final ObjectMapper JSON =
       JsonMapper.builder()
@@ -49,6 +51,23 @@ public final class ConfigLoader {
       throw new ConfigException(file + ": cannot be read: " + e.getMessage(), e);
     }
     return parse(file.toString(), text);
+  }
+
+  /**
+   * Reads and validates the file as wirtctl does under sudo: only if root owns it and alone may
+   * change it and every directory above it ({@link RootFiles}), so that nobody else's text is
+   * taken as root's configuration.
+   */
+  public static Config loadTrusted(Path file) throws ConfigException {
+    byte[] bytes;
+    try {
+      bytes = RootFiles.read(file, MAX_BYTES);
+    } catch (NoSuchFileException e) {
+      throw new ConfigException(file + ": no such file; create it (see examples/wirt.json)");
+    } catch (IOException e) {
+      throw new ConfigException(e.getMessage(), e);
+    }
+    return parse(file.toString(), new String(bytes, java.nio.charset.StandardCharsets.UTF_8));
   }
 
   /** Returns the configuration with every default, as if the file were {@code {}}. */

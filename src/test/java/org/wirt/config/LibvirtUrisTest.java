@@ -129,8 +129,8 @@ class LibvirtUrisTest {
     Files.setPosixFilePermissions(program, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
     HypervisorException e = assertThrows(HypervisorException.class,
         () -> LibvirtHypervisor.open("qemu+ext:///system?command=" + program).close());
+    assertTrue(!Files.exists(marker), "libvirt ran " + program);
     assertTrue(e.getMessage().startsWith("refusing to connect to libvirt: 'libvirtUri' is \"qemu+ext:"
         + "///system?command=" + program + "\", which uses the transport 'ext'"), e.getMessage());
-    assertTrue(!Files.exists(marker), "libvirt ran " + program);
   }
 }
