@@ -82,8 +82,9 @@ public final class RootFiles {
   }
 
   /**
-   * Checks that {@code path} (a file, directory or socket, which must exist) is root's and that
-   * only root may change it or any directory above it.
+   * Checks that {@code path} (a file, directory or socket) is root's and that only root may
+   * change it or any directory above it. It need not exist yet (libvirtd may not have made its
+   * socket): in those directories only root could make it.
    */
   public static void check(Path path) throws IOException {
     if (parts(path).isEmpty()) {
@@ -96,6 +97,9 @@ public final class RootFiles {
       try {
         st = dir.statAt(Names.bytes(name(path)), where);
       } catch (ErrnoException e) {
+        if (e.errno() == ErrnoException.ENOENT) {
+          return;
+        }
         throw AbsolutePaths.explain(dir, Names.bytes(name(path)), where, e, "file");
       }
       if (st.isSymlink()) {
