@@ -164,6 +164,13 @@ public final class ImageStore {
           + "{\"vcpus\": 1, \"memoryMiB\": 1024, \"diskGiB\": 10, \"osVariant\": \"debian12\", "
           + "\"cloudInit\": true}");
     }
+    String descriptionWhere = description == null ? "the description" : description.toString();
+    for (String key : List.of("kernel", "initrd")) {
+      Optional<String> boot = absolute(given, key, descriptionWhere);
+      if (boot.isPresent()) {
+        checkBootFile(reader, key, boot.get(), descriptionWhere);
+      }
+    }
     try (Fd in = CallerFiles.open(reader, source, "an image")) {
       sourceOpened.run();
       // Before libvirt is asked to make the directory: its parent must be root's alone too.
@@ -171,8 +178,8 @@ public final class ImageStore {
       storage.ensureDirPool(config.pool(), config.directory());
       Files.createDirectories(config.directory());
       try (Fd dir = RootFiles.openDir(config.directory())) {
-        return copyIn(name, in, source.toString(), dir, (ObjectNode) given,
-            description == null ? "the description" : description.toString(), storage);
+        return copyIn(name, in, source.toString(), dir, (ObjectNode) given, descriptionWhere,
+            storage);
       }
     }
   }
@@ -219,6 +226,26 @@ public final class ImageStore {
       return image;
     } finally {
       unlinkIfThere(dir, rawTemp, temp.toString());
+    }
+  }
+
+  /**
+   * A kernel or initrd a description names is opened by libvirt as root (and handed to QEMU) for
+   * every VM made from the image: the admin must be able to read it, and only root may change it
+   * or the directories above it, so it cannot become a link to a secret later.
+   */
+  private static void checkBootFile(Identity reader, String key, String value, String where)
+      throws IOException {
+    Path path = Path.of(value);
+    if (!path.normalize().equals(path)) {
+      throw new IllegalArgumentException(where + ": '" + key + "' is \"" + value + "\"; it must "
+          + "be a normalized absolute path");
+    }
+    try {
+      CallerFiles.open(reader, path, "a " + key).close();
+      RootFiles.check(path);
+    } catch (IOException e) {
+      throw new IllegalArgumentException(where + ": '" + key + "': " + e.getMessage(), e);
     }
   }
 

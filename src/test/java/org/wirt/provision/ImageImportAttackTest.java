@@ -22,6 +22,7 @@ import org.wirt.hypervisor.LibvirtHypervisor;
 import org.wirt.hypervisor.Storage;
 import org.wirt.testing.RealUsers;
 import org.wirt.testing.RealUsers.User;
+import org.wirt.testing.TestGuest;
 
 /**
  * {@code wirtctl image import} attacked by the admin who runs it (SPEC 8): the import reads as a
@@ -208,6 +209,26 @@ class ImageImportAttackTest {
     users.run(admin, "mkfifo", mine("d.fifo").toString());
     assertEquals(mine("d.fifo") + " is a FIFO; a description must be a regular file",
         refused(store, source, mine("d.fifo")));
+  }
+
+  @Test
+  void aKernelNamedInTheDescriptionIsOneTheAdminMayReadAndOnlyRootMayChange() throws Exception {
+    Path source = qcow2("src.qcow2");
+    ImageStore store = new ImageStore(config);
+    Path description = mine("d.json");
+    users.sh(admin, "printf '{\"kernel\": \"/etc/shadow\"}' > " + description);
+    assertTrue(refused(store, source, description).startsWith(description + ": 'kernel': "
+        + "/etc/shadow cannot be read by " + admin.name()));
+    Path own = mine("vmlinuz");
+    users.run(admin, "cp", TestGuest.kernel().toString(), own.toString());
+    users.sh(admin, "printf '{\"kernel\": \"" + own + "\"}' > " + description);
+    assertEquals(description + ": 'kernel': " + admin.home() + " is owned by uid " + admin.uid()
+        + ", not by root; wirtctl uses only directories that root alone may change (chown root "
+        + admin.home() + ")", refused(store, source, description));
+    users.sh(admin, "printf '{\"kernel\": \"" + TestGuest.kernel() + "\", \"initrd\": \""
+        + TestGuest.initrd() + "\"}' > " + description);
+    Image image = store.importImage("direct", admin.identity(), source, description, storage);
+    assertEquals(java.util.Optional.of(TestGuest.kernel()), image.kernel());
   }
 
   @Test
