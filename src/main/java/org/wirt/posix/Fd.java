@@ -125,14 +125,15 @@ public final class Fd implements AutoCloseable {
   }
 
   /**
-   * Copies everything from {@code source}'s current offset to its end onto this file's offset, in
-   * the kernel ({@code sendfile}); returns the number of bytes copied. The source is the open
-   * descriptor itself: a path renamed or replaced meanwhile does not change what is read.
+   * Copies from {@code source}'s current offset to its end, but at most {@code limit} bytes, onto
+   * this file's offset, in the kernel ({@code sendfile}); returns the number of bytes copied. The
+   * source is the open descriptor itself: a path renamed or replaced meanwhile does not change
+   * what is read, and a file that keeps growing is not followed past {@code limit}.
    */
-  public long copyFrom(Fd source) throws IOException {
+  public long copyFrom(Fd source, long limit) throws IOException {
     long total = 0;
-    while (true) {
-      long n = Libc.sendfile(fd(), source.fd(), null, 1L << 30);
+    while (total < limit) {
+      long n = Libc.sendfile(fd(), source.fd(), null, Math.min(limit - total, 1L << 30));
       if (n < 0) {
         if (Libc.errno() == ErrnoException.EINTR) {
           continue;
@@ -144,6 +145,7 @@ public final class Fd implements AutoCloseable {
       }
       total += n;
     }
+    return total;
   }
 
   public void truncate(long size) throws IOException {

@@ -194,9 +194,11 @@ public final class ImageStore {
       ObjectNode stored;
       try (Fd out = dir.openAt(rawTemp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
           0600, temp.toString())) {
+        long size = in.stat().size();
         byte[] header = readHeader(in);
         out.writeAll(header);
-        out.copyFrom(in);
+        // The size when opened: a file the admin keeps writing to is not copied without end.
+        out.copyFrom(in, Math.max(0, size - header.length));
         out.fsync();
         // Every check below reads the copy, which only root can change, not the admin's file.
         String format = ImageHeader.format(header, where);

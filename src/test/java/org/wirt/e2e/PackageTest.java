@@ -362,12 +362,14 @@ class PackageTest {
     assertTrue(Files.exists(marker), "libvirt did not run " + program + " for " + uri);
     RealUsers.root("rm", "-f", marker.toString());
 
+    Exit listed = sudo(users, bob, "wirtctl", "--config", evil.toString(), "image", "list");
+    assertFalse(Files.exists(marker), "root ran " + program + ": " + listed);
+    assertEquals(3, listed.code(), listed.toString());
     Exit named = sudo(users, bob, "wirtctl", "--config", evil.toString(), "status");
     assertEquals(3, named.code(), named.toString());
     assertEquals("wirtctl: --config " + evil + " is refused: run through sudo (or by anyone but "
         + "root), wirtctl reads only /etc/wirt/wirt.json, which root owns; run it as root itself "
         + "to use another file\n", withoutLog(named.stderr()));
-    assertEquals(3, sudo(users, bob, "wirtctl", "--config", evil.toString(), "image", "list").code());
     assertFalse(Files.exists(marker), "root ran " + program);
 
     Exit stolen = sudo(users, bob, "wirtctl", "image", "import", "stolen", "/etc/shadow");
