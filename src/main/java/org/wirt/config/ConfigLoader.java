@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -14,6 +15,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
@@ -67,7 +69,7 @@ public final class ConfigLoader {
     } catch (IOException e) {
       throw new ConfigException(e.getMessage(), e);
     }
-    return parse(file.toString(), new String(bytes, java.nio.charset.StandardCharsets.UTF_8));
+    return parse(file.toString(), new String(bytes, StandardCharsets.UTF_8));
   }
 
   /** Returns the configuration with every default, as if the file were {@code {}}. */
@@ -123,7 +125,7 @@ public final class ConfigLoader {
 
   private static String libvirtUri(Obj top) throws ConfigException {
     String uri = top.string("libvirtUri", "qemu:///system");
-    java.util.Optional<String> problem = LibvirtUris.problem(uri);
+    Optional<String> problem = LibvirtUris.problem(uri);
     if (problem.isPresent()) {
       throw top.bad("libvirtUri", "is \"" + uri + "\", which " + problem.get() + "; accepted: "
           + LibvirtUris.ACCEPTED);

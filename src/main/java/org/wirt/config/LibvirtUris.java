@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.wirt.tree.RootFiles;
@@ -129,7 +130,7 @@ public final class LibvirtUris {
         String which = transport.isEmpty() ? "a local URI" : "the transport '" + transport + "'";
         return Optional.of("has the parameter '" + key + "'" + danger(key) + "; " + which
             + " accepts " + (allowed.size() == 1 ? "only " : "") + String.join(", ",
-                new java.util.TreeSet<>(allowed)));
+                new TreeSet<>(allowed)));
       }
       if (seen.put(key, value) != null) {
         return Optional.of("has the parameter '" + key + "' twice");
