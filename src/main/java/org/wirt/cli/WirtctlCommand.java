@@ -1,5 +1,6 @@
 package org.wirt.cli;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Map;
@@ -61,7 +62,7 @@ public final class WirtctlCommand implements Callable<Integer> {
       }
       try {
         AdminEnvironment.scrub(env);
-      } catch (java.io.IOException e) {
+      } catch (IOException e) {
         err.println("wirtctl: cannot clear the environment: " + e.getMessage());
         return ExitCode.FAILED;
       }

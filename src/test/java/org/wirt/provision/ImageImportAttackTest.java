@@ -212,7 +212,7 @@ class ImageImportAttackTest {
   }
 
   @Test
-  void aKernelNamedInTheDescriptionIsOneTheAdminMayReadAndOnlyRootMayChange() throws Exception {
+  void aKernelNamedInTheDescriptionIsOneTheAdminMayReadInDirectoriesOnlyRootMayChange() throws Exception {
     Path source = qcow2("src.qcow2");
     ImageStore store = new ImageStore(config);
     Path description = mine("d.json");
