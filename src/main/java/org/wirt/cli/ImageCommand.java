@@ -65,7 +65,9 @@ final class ImageCommand implements Callable<Integer> {
     @Override
     public Integer call() {
       return image.with((store, hv) -> {
-        Image i = store.importImage(name, file, description, hv.storage());
+        // Read with the identity of the admin who ran wirtctl, not root's (SPEC 8).
+        Image i = store.importImage(name, image.parent.caller.identity(), file, description,
+            hv.storage());
         image.parent.out.println("imported " + i.name() + " (" + i.format() + ") as " + i.file());
       });
     }

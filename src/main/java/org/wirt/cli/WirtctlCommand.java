@@ -1,7 +1,9 @@
 package org.wirt.cli;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.wirt.command.Names;
@@ -34,16 +36,48 @@ public final class WirtctlCommand implements Callable<Integer> {
   @Option(names = "--config", paramLabel = "FILE", description = "configuration file (default: ${DEFAULT-VALUE})")
   Path config = ConfigLoader.DEFAULT_PATH;
 
+  final Caller caller;
   final PrintWriter out;
   final PrintWriter err;
 
-  private WirtctlCommand(PrintWriter out, PrintWriter err) {
+  private WirtctlCommand(Caller caller, PrintWriter out, PrintWriter err) {
+    this.caller = caller;
     this.out = out;
     this.err = err;
   }
 
+  /**
+   * The installed wirtctl: who the caller is decides what it may name; a restricted caller's
+   * environment is checked and cleared first (SPEC 8). Changes this process's environment.
+   */
+  public static ExitCode main(PrintWriter out, PrintWriter err, String... args) {
+    AdminEnvironment.beforeNative();
+    Map<String, String> env = System.getenv();
+    Caller caller = Caller.fromProcess(env, Nss.system());
+    if (caller.restricted()) {
+      Optional<String> refusal = AdminEnvironment.refusal(env);
+      if (refusal.isPresent()) {
+        err.println("wirtctl: " + refusal.get());
+        return ExitCode.USAGE;
+      }
+      try {
+        AdminEnvironment.scrub(env);
+      } catch (IOException e) {
+        err.println("wirtctl: cannot clear the environment: " + e.getMessage());
+        return ExitCode.FAILED;
+      }
+    }
+    return run(caller, out, err, args);
+  }
+
+  /** Runs wirtctl for the caller of this process, leaving its environment alone. */
   public static ExitCode run(PrintWriter out, PrintWriter err, String... args) {
-    return Cli.execute(new WirtctlCommand(out, err), out, err, args);
+    return run(Caller.fromProcess(System.getenv(), Nss.system()), out, err, args);
+  }
+
+  /** Runs wirtctl for {@code caller}. */
+  public static ExitCode run(Caller caller, PrintWriter out, PrintWriter err, String... args) {
+    return Cli.execute(new WirtctlCommand(caller, out, err), out, err, args);
   }
 
   @Override
@@ -53,8 +87,21 @@ public final class WirtctlCommand implements Callable<Integer> {
     return ExitCode.USAGE.code();
   }
 
+  /**
+   * The configuration. A restricted caller (through sudo) gets only {@code /etc/wirt/wirt.json},
+   * and only while root alone may change it: a file they wrote could name any libvirt URI or
+   * directory, all used as root.
+   */
   Config loadConfig() throws ConfigException {
-    return ConfigLoader.load(config);
+    if (!caller.restricted()) {
+      return ConfigLoader.load(config);
+    }
+    if (!config.toAbsolutePath().normalize().equals(ConfigLoader.DEFAULT_PATH)) {
+      throw new ConfigException("--config " + config + " is refused: run through sudo (or by "
+          + "anyone but root), wirtctl reads only " + ConfigLoader.DEFAULT_PATH + ", which root "
+          + "owns; run it as root itself to use another file");
+    }
+    return ConfigLoader.loadTrusted(ConfigLoader.DEFAULT_PATH);
   }
 
   /** The configuration, or null after saying on stderr why it cannot be read. */

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -14,10 +15,12 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
 import org.wirt.config.QuotaConfig.Quota;
+import org.wirt.tree.RootFiles;
 
 /**
  * Reads {@code wirt.json}. Every key is checked by hand rather than by data binding so that an
@@ -29,6 +32,7 @@ public final class ConfigLoader {
   /** The default location of the configuration file. */
   public static final Path DEFAULT_PATH = Path.of("/etc/wirt/wirt.json");
 
+  private static final int MAX_BYTES = 1 << 20;
   private static final Pattern NAME = Pattern.compile("[a-z_][a-z0-9_.-]{0,31}\\$?");
   private static final ObjectMapper JSON =
       JsonMapper.builder()
@@ -49,6 +53,23 @@ public final class ConfigLoader {
       throw new ConfigException(file + ": cannot be read: " + e.getMessage(), e);
     }
     return parse(file.toString(), text);
+  }
+
+  /**
+   * Reads and validates the file as wirtctl does under sudo: only if root owns it and alone may
+   * change it and every directory above it ({@link RootFiles}), so that nobody else's text is
+   * taken as root's configuration.
+   */
+  public static Config loadTrusted(Path file) throws ConfigException {
+    byte[] bytes;
+    try {
+      bytes = RootFiles.read(file, MAX_BYTES);
+    } catch (NoSuchFileException e) {
+      throw new ConfigException(file + ": no such file; create it (see examples/wirt.json)");
+    } catch (IOException e) {
+      throw new ConfigException(e.getMessage(), e);
+    }
+    return parse(file.toString(), new String(bytes, StandardCharsets.UTF_8));
   }
 
   /** Returns the configuration with every default, as if the file were {@code {}}. */
@@ -88,7 +109,7 @@ public final class ConfigLoader {
         top.name("group", "vmguests"),
         top.name("adminGroup", "wirtadm"),
         treeDir,
-        top.string("libvirtUri", "qemu:///system"),
+        libvirtUri(top),
         pattern,
         top.integer("sweepIntervalSeconds", 15, 1, 3600),
         top.integer("membersRefreshSeconds", 60, 1, 86400),
@@ -100,6 +121,16 @@ public final class ConfigLoader {
         quotas(top.object("quotas")),
         images(top.object("images")),
         users(top.object("users")));
+  }
+
+  private static String libvirtUri(Obj top) throws ConfigException {
+    String uri = top.string("libvirtUri", "qemu:///system");
+    Optional<String> problem = LibvirtUris.problem(uri);
+    if (problem.isPresent()) {
+      throw top.bad("libvirtUri", "is \"" + uri + "\", which " + problem.get() + "; accepted: "
+          + LibvirtUris.ACCEPTED);
+    }
+    return uri;
   }
 
   private static MailConfig mail(Obj o) throws ConfigException {

@@ -22,6 +22,7 @@ import org.libvirt.event.DomainEvent;
 import org.libvirt.event.LifecycleListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.wirt.config.LibvirtUris;
 
 /**
  * The {@link Hypervisor} backed by one libvirt connection. Safe for concurrent use: libvirt
@@ -64,6 +65,12 @@ public final class LibvirtHypervisor implements Hypervisor {
    */
   public static LibvirtHypervisor open(String uri) throws HypervisorException {
     Objects.requireNonNull(uri, "uri");
+    Optional<String> problem = LibvirtUris.problem(uri);
+    if (problem.isPresent()) {
+      // Checked here too, not only in the configuration: every URI opened as root is.
+      throw new HypervisorException("refusing to connect to libvirt: 'libvirtUri' is \"" + uri
+          + "\", which " + problem.get() + "; accepted: " + LibvirtUris.ACCEPTED);
+    }
     EventLoop.acquire();
     Connect connect = null;
     try {

@@ -124,6 +124,30 @@ public final class Fd implements AutoCloseable {
     }
   }
 
+  /**
+   * Copies from {@code source}'s current offset to its end, but at most {@code limit} bytes, onto
+   * this file's offset, in the kernel ({@code sendfile}); returns the number of bytes copied. The
+   * source is the open descriptor itself: a path renamed or replaced meanwhile does not change
+   * what is read, and a file that keeps growing is not followed past {@code limit}.
+   */
+  public long copyFrom(Fd source, long limit) throws IOException {
+    long total = 0;
+    while (total < limit) {
+      long n = Libc.sendfile(fd(), source.fd(), null, Math.min(limit - total, 1L << 30));
+      if (n < 0) {
+        if (Libc.errno() == ErrnoException.EINTR) {
+          continue;
+        }
+        throw Errno.fail("sendfile", source.what + " to " + what);
+      }
+      if (n == 0) {
+        return total;
+      }
+      total += n;
+    }
+    return total;
+  }
+
   public void truncate(long size) throws IOException {
     if (Libc.ftruncate(fd(), size) != 0) {
       throw Errno.fail("ftruncate", what);

@@ -70,6 +70,14 @@ final class Libc {
 
   static native int geteuid();
 
+  static native int getuid();
+
+  static native long sendfile(int outFd, int inFd, Pointer offset, long count);
+
+  static native int setenv(String name, String value, int overwrite);
+
+  static native int unsetenv(String name);
+
   static native int getegid();
 
   static native int setfsuid(int fsuid);

@@ -81,6 +81,11 @@ public final class Nss {
     return Libc.geteuid();
   }
 
+  /** The real uid of this process: who started it (0 under sudo, which sets it to root's). */
+  public int realUid() {
+    return Libc.getuid();
+  }
+
   private static Passwd passwd(Pointer p) {
     if (p == null) {
       return null;

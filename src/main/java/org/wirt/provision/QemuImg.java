@@ -6,14 +6,13 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Optional;
 
 /** Asks {@code qemu-img info} what an image file is. */
 final class QemuImg {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** What {@code qemu-img info} says about a file. */
-  record Info(String format, long virtualSize, Optional<String> backingFile) {}
+  record Info(String format, long virtualSize) {}
 
   private QemuImg() {}
 
@@ -36,8 +35,10 @@ final class QemuImg {
    * percent.
    */
   static void flatten(Path overlay, java.util.function.IntConsumer progress) throws IOException {
-    Process p = new ProcessBuilder(List.of("qemu-img", "rebase", "-p", "-f", "qcow2", "-b", "",
-        overlay.toString())).redirectErrorStream(true).start();
+    ProcessBuilder pb = new ProcessBuilder(List.of("qemu-img", "rebase", "-p", "-f", "qcow2",
+        "-b", "", overlay.toString())).redirectErrorStream(true);
+    cleanEnvironment(pb);
+    Process p = pb.start();
     p.getOutputStream().close();
     StringBuilder all = new StringBuilder();
     StringBuilder line = new StringBuilder();
@@ -69,29 +70,66 @@ final class QemuImg {
     }
   }
 
-  static Info info(Path file) throws IOException {
+  /**
+   * Reads what {@code file} is as {@code format}, which the caller decided from the header
+   * ({@link ImageHeader}): {@code -f} keeps qemu-img from probing, so a file that only looks like
+   * another format (a VMDK descriptor naming extents anywhere) is never interpreted as one.
+   * Refuses what is not self-contained: a backing file, an external data file, any child node
+   * but the file itself.
+   *
+   * @param where the file as the admin named it, for messages
+   */
+  static Info info(Path file, String format, String where) throws IOException {
     // -U: reading the header needs no lock; a running VM's image may be inspected too.
-    Process p = new ProcessBuilder(List.of("qemu-img", "info", "-U", "--output=json", file.toString()))
-        .redirectErrorStream(true).start();
+    ProcessBuilder pb = new ProcessBuilder(List.of("qemu-img", "info", "-U", "-f", format,
+        "--output=json", file.toString())).redirectErrorStream(true);
+    cleanEnvironment(pb);
+    Process p = pb.start();
     p.getOutputStream().close();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    String out = new String(p.getInputStream().readNBytes(1 << 20), StandardCharsets.UTF_8);
     try {
       if (p.waitFor() != 0) {
-        throw new IllegalArgumentException(file + " is not an image qemu-img can read: "
-            + out.strip());
+        throw new IllegalArgumentException(where + " is not a " + format + " image qemu-img can "
+            + "read: " + out.strip().replace(file.toString(), where));
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+      p.destroy();
       throw new IOException("interrupted while running qemu-img", e);
     }
     JsonNode root = JSON.readTree(out);
-    String format = root.path("format").asText();
-    if (!format.equals("qcow2") && !format.equals("raw")) {
-      throw new IllegalArgumentException(file + " is a " + format + " image; wirt takes qcow2 or "
-          + "raw (convert with `qemu-img convert -O qcow2`)");
+    if (!root.path("format").asText().equals(format)) {
+      throw new IllegalArgumentException(where + " reads as " + root.path("format").asText()
+          + ", not " + format + "; wirt takes qcow2 or raw");
     }
-    JsonNode backing = root.get("backing-filename");
-    return new Info(format, root.path("virtual-size").asLong(),
-        backing == null ? Optional.empty() : Optional.of(backing.asText()));
+    for (String key : List.of("backing-filename", "full-backing-filename", "backing-filename-format")) {
+      if (root.has(key)) {
+        throw new IllegalArgumentException(where + " has a backing file (" + root.path(key).asText()
+            + "); " + SELF_CONTAINED);
+      }
+    }
+    JsonNode data = root.path("format-specific").path("data");
+    if (data.has("data-file") || data.has("data-file-raw")) {
+      throw new IllegalArgumentException(where + " has an external data file ("
+          + data.path("data-file").asText() + "); " + SELF_CONTAINED);
+    }
+    for (JsonNode child : root.path("children")) {
+      if (!child.path("name").asText().equals("file")) {
+        throw new IllegalArgumentException(where + " refers to another file ("
+            + child.path("name").asText() + "); " + SELF_CONTAINED);
+      }
+    }
+    return new Info(format, root.path("virtual-size").asLong());
+  }
+
+  /** What a golden image must be, and how to make one. */
+  static final String SELF_CONTAINED = "a golden image must be one self-contained qcow2 or raw "
+      + "file: flatten it first with `qemu-img convert -O qcow2 FILE flat.qcow2`";
+
+  /** qemu-img runs with a fixed environment, whoever started wirt. */
+  private static void cleanEnvironment(ProcessBuilder pb) {
+    pb.environment().clear();
+    pb.environment().put("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
+    pb.environment().put("LC_ALL", "C");
   }
 }

@@ -15,8 +15,10 @@ import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.wirt.cli.Caller;
 import org.wirt.cli.ExitCode;
 import org.wirt.cli.WirtctlCommand;
+import org.wirt.posix.Nss;
 import org.wirt.testing.Libvirtd;
 import org.wirt.testing.RealUsers;
 import org.wirt.testing.RealUsers.User;
@@ -193,7 +195,8 @@ class ProvisionEndToEndTest {
     StringWriter err = new StringWriter();
     List<String> all = new ArrayList<>(List.of("--config", config.toString()));
     all.addAll(List.of(args));
-    ExitCode code = WirtctlCommand.run(new PrintWriter(out, true), new PrintWriter(err, true),
+    ExitCode code = WirtctlCommand.run(Caller.root(Nss.system()), new PrintWriter(out, true),
+        new PrintWriter(err, true),
         all.toArray(String[]::new));
     assertEquals(expected, code, "wirtctl " + all + ": " + out + err);
     return out.toString();
@@ -204,7 +207,8 @@ class ProvisionEndToEndTest {
     StringWriter err = new StringWriter();
     List<String> all = new ArrayList<>(List.of("--config", config.toString()));
     all.addAll(List.of(args));
-    ExitCode code = WirtctlCommand.run(new PrintWriter(out, true), new PrintWriter(err, true),
+    ExitCode code = WirtctlCommand.run(Caller.root(Nss.system()), new PrintWriter(out, true),
+        new PrintWriter(err, true),
         all.toArray(String[]::new));
     assertEquals(ExitCode.FAILED, code, "wirtctl " + all + ": " + out + err);
     return err.toString();

@@ -206,6 +206,7 @@ class PackageTest {
     Path syscalls = dir.resolve("syscalls");
     // sudo makes /run/sudo/ts on first use; it goes again if it was not here before.
     boolean sudoRunDir = Files.exists(Path.of("/run/sudo"));
+    String installedConfig = null;
     try (RealUsers users = RealUsers.create();
         LibvirtHypervisor libvirt = Libvirtd.connect();
         NotifyReceiver systemd = NotifyReceiver.bind(dir.resolve("notify.sock"))) {
@@ -215,7 +216,9 @@ class PackageTest {
         users.run(alice, "mkdir", alice.home().resolve("wirt").toString());
         String domain = "wirt-pkg-" + alice.name();
         domains.add(libvirt.define(TestGuest.domainXml(domain)));
-        Path config = dir.resolve("wirt.json");
+        // The installed configuration, which wirtctl through sudo reads and nothing else.
+        Path config = Path.of("/etc/wirt/wirt.json");
+        installedConfig = Files.readString(config);
         Files.writeString(config, """
             {"group": "%s", "libvirtUri": "qemu:///system", "stateDir": "%s", "logDir": "%s",
              "sweepIntervalSeconds": 2, "mail": {"enabled": false}}
@@ -287,17 +290,18 @@ class PackageTest {
         // An admin: a member of wirtadm runs wirtctl through the installed sudo rule, and nothing
         // else; a user who is not one cannot.
         User bob = users.createUser("wirtadm");
-        Exit shown = sudo(users, bob, "wirtctl", "--config", config.toString(), "status");
+        Exit shown = sudo(users, bob, "wirtctl", "status");
         assertEquals(0, shown.code(), shown.toString());
         Exit other = sudo(users, bob, "/usr/bin/id");
         assertEquals(1, other.code(), "sudo lets a member of wirtadm run more than wirtctl: " + other);
-        Exit notAdmin = sudo(users, alice, "wirtctl", "--config", config.toString(), "status");
+        Exit notAdmin = sudo(users, alice, "wirtctl", "status");
         assertEquals(1, notAdmin.code(), "sudo lets a user who is not in wirtadm run wirtctl: "
             + notAdmin);
         String text = withoutLog(shown.stdout());
         assertTrue(text.startsWith("wirtd:      running (pid " + jvm.pid() + ", since "), text);
         assertTrue(text.contains("libvirt:    qemu:///system connected\n"), text);
         assertTrue(text.contains("users:      1 served"), text);
+        adminCannotBecomeRoot(users, bob, dir);
 
         jvm.destroy();
         assertTrue(daemon.waitFor(60, TimeUnit.SECONDS), "wirtd stops on SIGTERM");
@@ -330,11 +334,103 @@ class PackageTest {
         }
       }
     } finally {
+      if (installedConfig != null) {
+        Files.writeString(Path.of("/etc/wirt/wirt.json"), installedConfig);
+      }
       RealUsers.root("rm", "-rf", dir.toString());
       if (!sudoRunDir) {
         RealUsers.root("rm", "-rf", "/run/sudo");
       }
     }
+  }
+
+  /**
+   * A member of wirtadm, through the installed sudo rule, tries to become root or read what only
+   * root may (SPEC 8): a configuration of theirs whose libvirtUri runs their program, an import
+   * of /etc/shadow, libvirt variables in the environment. Each is refused and leaves no trace.
+   */
+  private static void adminCannotBecomeRoot(RealUsers users, User bob, Path dir) throws Exception {
+    Path marker = bob.home().resolve("root-was-here");
+    Path program = bob.home().resolve("x");
+    users.sh(bob, "printf '#!/bin/sh\\nid -u > " + marker + "\\n' > " + program
+        + " && chmod 755 " + program);
+    Path evil = bob.home().resolve("evil.json");
+    String uri = "qemu+ext:///system?command=" + program;
+    users.sh(bob, "printf '{\"libvirtUri\": \"" + uri + "\"}' > " + evil);
+    // The attack is real: libvirt runs the program of an ext URI (as bob here, not as root).
+    users.attempt(bob, "virsh", "-c", uri, "list");
+    assertTrue(Files.exists(marker), "libvirt did not run " + program + " for " + uri);
+    RealUsers.root("rm", "-f", marker.toString());
+
+    Exit listed = sudo(users, bob, "wirtctl", "--config", evil.toString(), "image", "list");
+    assertFalse(Files.exists(marker), "root ran " + program + ": " + listed);
+    assertEquals(3, listed.code(), listed.toString());
+    Exit named = sudo(users, bob, "wirtctl", "--config", evil.toString(), "status");
+    assertEquals(3, named.code(), named.toString());
+    assertEquals("wirtctl: --config " + evil + " is refused: run through sudo (or by anyone but "
+        + "root), wirtctl reads only /etc/wirt/wirt.json, which root owns; run it as root itself "
+        + "to use another file\n", withoutLog(named.stderr()));
+    assertFalse(Files.exists(marker), "root ran " + program);
+
+    Exit stolen = sudo(users, bob, "wirtctl", "image", "import", "stolen", "/etc/shadow");
+    assertEquals(1, stolen.code(), stolen.toString());
+    assertEquals("wirtctl image: /etc/shadow cannot be read by " + bob.name() + " (uid " + bob.uid()
+        + ", open /etc/shadow: EACCES (Permission denied)); wirtctl reads the files you name with "
+        + "your own identity, not root's: give a file you can read\n", withoutLog(stolen.stderr()));
+    Path pool = Path.of("/var/lib/libvirt/wirt/images");
+    if (Files.isDirectory(pool)) {
+      try (Stream<Path> files = Files.list(pool)) {
+        assertEquals(List.of(), files.filter(f -> f.getFileName().toString().contains("stolen"))
+            .toList());
+      }
+    }
+
+    // sudo refuses to set a variable; wirtctl does not rely on that.
+    Exit env = sudo(users, bob, "LIBVIRT_DEFAULT_URI=" + uri, "wirtctl", "image", "list");
+    assertEquals(1, env.code(), env.toString());
+    assertTrue(env.stderr().contains("not allowed to set the following environment variables"),
+        env.toString());
+    assertFalse(Files.exists(marker), "root ran " + program);
+
+    // What sudo and the wrapper would clear, given to the jar as if through sudo: libvirt's
+    // variables are cleared before libvirt reads them (LIBVIRT_LOG_OUTPUTS makes it write a file).
+    Path log = dir.resolve("libvirt-log");
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    List<String> jar = List.of(java, "-jar", "/usr/share/wirt/wirt.jar", "wirtctl", "image", "list");
+    List<String> variables = List.of("LIBVIRT_DEFAULT_URI=" + uri,
+        "LIBVIRT_LOG_OUTPUTS=1:file:" + log, "XDG_CACHE_HOME=" + bob.home());
+    List<String> asBob = new ArrayList<>(List.of("env", "SUDO_UID=" + bob.uid(),
+        "SUDO_GID=" + bob.gid(), "SUDO_USER=" + bob.name()));
+    asBob.addAll(variables);
+    asBob.addAll(jar);
+    Exit scrubbed = RealUsers.attemptAsRoot(asBob.toArray(String[]::new));
+    assertEquals(0, scrubbed.code(), scrubbed.toString());
+    assertFalse(Files.exists(log), "libvirt read LIBVIRT_LOG_OUTPUTS from the caller");
+    try (Stream<Path> files = Files.list(bob.home())) {
+      assertEquals(List.of(), files.filter(f -> f.getFileName().toString().equals("JNA")).toList(),
+          "JNA unpacked its library as root into $XDG_CACHE_HOME");
+    }
+    assertFalse(Files.exists(marker), "root ran " + program);
+    // The same variables for root itself reach libvirt: the check above is not vacuous.
+    List<String> asRoot = new ArrayList<>(List.of("env", "-u", "SUDO_UID", "-u", "SUDO_GID"));
+    asRoot.addAll(variables.subList(1, 2));
+    asRoot.addAll(jar);
+    Exit root = RealUsers.attemptAsRoot(asRoot.toArray(String[]::new));
+    assertEquals(0, root.code(), root.toString());
+    assertTrue(Files.exists(log), "libvirt ignores LIBVIRT_LOG_OUTPUTS: " + root);
+
+    // Code loaded before wirtctl's first line is refused; the installed wrapper clears it.
+    List<String> agent = new ArrayList<>(List.of("env", "SUDO_UID=" + bob.uid(),
+        "JAVA_TOOL_OPTIONS=-Dwirt.agent=1"));
+    agent.addAll(List.of(java, "-jar", "/usr/share/wirt/wirt.jar", "wirtctl", "status"));
+    Exit loaded = RealUsers.attemptAsRoot(agent.toArray(String[]::new));
+    assertEquals(2, loaded.code(), loaded.toString());
+    assertTrue(loaded.stderr().contains("wirtctl: JAVA_TOOL_OPTIONS is set: run through sudo, "
+        + "wirtctl takes no loader or Java settings from its caller"), loaded.toString());
+    Exit wrapped = RealUsers.attemptAsRoot("env", "SUDO_UID=" + bob.uid(),
+        "JAVA_TOOL_OPTIONS=-javaagent:" + bob.home().resolve("agent.jar"), "/usr/sbin/wirtctl",
+        "status");
+    assertEquals(0, wrapped.code(), wrapped.toString());
   }
 
   /**

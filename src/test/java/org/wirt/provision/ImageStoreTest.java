@@ -16,9 +16,11 @@ import org.junit.jupiter.api.io.TempDir;
 import org.wirt.config.ImagesConfig;
 import org.wirt.hypervisor.LibvirtHypervisor;
 import org.wirt.hypervisor.Storage;
+import org.wirt.tree.Identity;
 
 /** Golden images: real files, libvirt's test driver for the pools. */
 class ImageStoreTest {
+  private static final Identity ROOT = new Identity("root", 0, 0, new int[] {0});
   @TempDir Path dir;
   private LibvirtHypervisor libvirt;
   private Storage storage;
@@ -54,7 +56,7 @@ class ImageStoreTest {
     Path source = qcow2("src.qcow2");
     Path description = dir.resolve("d.json");
     Files.writeString(description, "{\"vcpus\": 2, \"memoryMiB\": 512, \"osVariant\": \"debian12\"}");
-    Image image = store.importImage("deb", source, description, storage);
+    Image image = store.importImage("deb", ROOT, source, description, storage);
     assertEquals(config.directory().resolve("deb.qcow2"), image.file());
     assertEquals("r--r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(image.file())));
     assertEquals(2, image.vcpus());
@@ -70,26 +72,26 @@ class ImageStoreTest {
     assertEquals("image name '../x' is invalid: use letters, digits, '_' and '-', up to 64, "
         + "starting with a letter or digit",
         assertThrows(IllegalArgumentException.class,
-            () -> store.importImage("../x", source, null, storage)).getMessage());
-    store.importImage("a", source, null, storage);
+            () -> store.importImage("../x", ROOT, source, null, storage)).getMessage());
+    store.importImage("a", ROOT, source, null, storage);
     assertEquals("image 'a' exists already; remove it first with `wirtctl image remove a` or "
         + "choose another name", assertThrows(IllegalArgumentException.class,
-            () -> store.importImage("a", source, null, storage)).getMessage());
+            () -> store.importImage("a", ROOT, source, null, storage)).getMessage());
     Path chained = qcow2("chained.qcow2", "-F", "qcow2", "-b", source.toString());
     assertTrue(assertThrows(IllegalArgumentException.class,
-        () -> store.importImage("b", chained, null, storage)).getMessage()
-        .startsWith(chained + " has a backing file (" + source + "); a golden image must stand alone"));
+        () -> store.importImage("b", ROOT, chained, null, storage)).getMessage()
+        .startsWith(chained + " has a backing file; a golden image must be one self-contained"));
     Path description = dir.resolve("d.json");
     Files.writeString(description, "{\"cpus\": 2}");
     assertEquals(description + ": unknown key 'cpus'; known keys: cloudInit, cmdline, diskGiB, "
         + "initrd, kernel, memoryMiB, osVariant, vcpus", assertThrows(IllegalArgumentException.class,
-            () -> store.importImage("c", source, description, storage)).getMessage());
+            () -> store.importImage("c", ROOT, source, description, storage)).getMessage());
     assertFalse(Files.exists(config.directory().resolve("c.qcow2")));
   }
 
   @Test
   void removeIsRefusedWhileAnOverlayUsesTheImage() throws Exception {
-    Image image = store.importImage("a", qcow2("src.qcow2"), null, storage);
+    Image image = store.importImage("a", ROOT, qcow2("src.qcow2"), null, storage);
     storage.ensureDirPool(config.vmPool(), config.vmDirectory());
     storage.createOverlay(config.vmPool(), "alice-web.qcow2", image.file(), "qcow2", 1L << 30);
     IllegalStateException e = assertThrows(IllegalStateException.class, () -> store.remove("a", storage));
