@@ -156,7 +156,7 @@ final class VmServer {
     HomeTree.Listing listing = tree.oldestCommands(vm, BACKLOG, order);
     backlog.pending.clear();
     backlog.pending.addAll(listing.oldest());
-    backlog.truncated = listing.total() > BACKLOG;
+    backlog.truncated = listing.total() > BACKLOG || listing.capped();
   }
 
   /** Takes the first entry that may be served now, or null; defers files still being written. */

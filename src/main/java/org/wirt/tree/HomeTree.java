@@ -21,9 +21,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.PriorityQueue;
+import java.util.Set;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -138,16 +140,10 @@ public final class HomeTree {
    * walk under one identity switch (the periodic sweep; {@link #listVmDirectories} and {@link
    * #hasCommands} take one each). A directory that cannot be looked into is logged and counted as
    * holding none; the next sweep looks again.
-   */
-  public List<VmDirectory> scanVmDirectories(Predicate<EntryName> isVm) throws IOException {
-    return scanVmDirectories(isVm, List.of());
-  }
-
-  /**
-   * As {@link #scanVmDirectories(Predicate)}, looking at the first {@link #MAX_VM_DIRECTORIES}
-   * names of {@code command/vm/}, and at each of {@code owned} by name if the listing did not
-   * reach it: however many directories a user makes, a sweep costs a bounded amount and still
-   * finds the commands of every VM the user owns.
+   *
+   * <p>The listing looks at the first {@link #MAX_VM_DIRECTORIES} names, and at each of {@code
+   * owned} by name if it did not reach it: however many directories a user makes, a sweep costs a
+   * bounded amount and still finds the commands of every VM the user owns.
    */
   public List<VmDirectory> scanVmDirectories(Predicate<EntryName> isVm, Collection<String> owned)
       throws IOException {
@@ -155,7 +151,7 @@ public final class HomeTree {
     return run(root -> {
       try (Fd dir = TreeIo.walk(root, List.of("command", "vm"), rootWhere, false)) {
         List<Entry> entries = new ArrayList<>(list(dir, name -> !name.startsWith("."), MAX_VM_DIRECTORIES));
-        java.util.Set<String> listed = new java.util.HashSet<>();
+        Set<String> listed = new HashSet<>();
         entries.forEach(e -> e.name().text().ifPresent(listed::add));
         for (String vm : owned) {
           if (!listed.contains(vm)) {
@@ -186,9 +182,16 @@ public final class HomeTree {
   }
 
   /**
+   * How many names of one VM's command directory a listing looks at: the commands beyond them (in
+   * the order the file system lists them) wait until those before them are taken.
+   */
+  public static final int MAX_COMMANDS_INSPECTED = 65536;
+
+  /**
    * Returns the {@code limit} first entries of {@code command/vm/<vm>/} by {@code order} (writes in
-   * progress left out), and how many entries there are in all. Memory stays bounded by {@code
-   * limit} however many entries a user puts there.
+   * progress left out) among its first {@link #MAX_COMMANDS_INSPECTED} names, and how many
+   * entries there are among those. Memory stays bounded by {@code limit}, and time by the cap,
+   * however many entries a user puts there.
    */
   public Listing oldestCommands(String vm, int limit, Comparator<Entry> order) throws IOException {
     Names.component(vm, "VM name");
@@ -196,7 +199,11 @@ public final class HomeTree {
       try (Fd dir = TreeIo.walk(root, List.of("command", "vm", vm), rootWhere, false)) {
         PriorityQueue<Entry> kept = new PriorityQueue<>(order.reversed());
         int[] total = {0};
+        int[] seen = {0};
         dir.forEachName(raw -> {
+          if (seen[0]++ >= MAX_COMMANDS_INSPECTED) {
+            return false;
+          }
           EntryName name = new EntryName(raw);
           if (Names.ignored(name)) {
             return true;
@@ -213,13 +220,16 @@ public final class HomeTree {
         });
         List<Entry> oldest = new ArrayList<>(kept);
         oldest.sort(order);
-        return new Listing(oldest, total[0]);
+        return new Listing(oldest, total[0], seen[0] > MAX_COMMANDS_INSPECTED);
       }
     });
   }
 
-  /** What {@link #oldestCommands} found: the first entries, and the number of all of them. */
-  public record Listing(List<Entry> oldest, int total) {}
+  /**
+   * What {@link #oldestCommands} found: the first entries, the number of entries it looked at, and
+   * whether there were names beyond {@link #MAX_COMMANDS_INSPECTED} it did not look at.
+   */
+  public record Listing(List<Entry> oldest, int total, boolean capped) {}
 
   /** Returns whether {@code command/vm/<vm>/} holds anything but writes in progress. */
   public boolean hasCommands(String vm) throws IOException {
@@ -231,10 +241,16 @@ public final class HomeTree {
     });
   }
 
+  /**
+   * Whether {@code dir} holds a name that is not a write in progress; true also when the first
+   * {@link #MAX_COMMANDS_INSPECTED} names are all writes in progress (there may be more), so that
+   * a directory of any size costs a bounded time.
+   */
   private static boolean holdsCommands(Fd dir) throws IOException {
     boolean[] found = {false};
+    int[] seen = {0};
     dir.forEachName(raw -> {
-      found[0] = !Names.ignored(new EntryName(raw));
+      found[0] = seen[0]++ >= MAX_COMMANDS_INSPECTED || !Names.ignored(new EntryName(raw));
       return !found[0];
     });
     return found[0];

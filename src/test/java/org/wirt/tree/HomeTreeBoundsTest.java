@@ -129,6 +129,16 @@ class HomeTreeBoundsTest extends RealTreeFixture {
     assertTrue(tree.listVmDirectories().size() <= HomeTree.MAX_VM_DIRECTORIES);
   }
 
+  @Test
+  void listingACommandDirectoryOfSeventyThousandFilesLooksAtABoundedNumber() throws Exception {
+    asAlice("cd command/vm/web; seq -f 'c%06g' 1 70000 | xargs touch");
+    HomeTree.Listing listing = tree.oldestCommands("web", 512,
+        java.util.Comparator.comparingLong(Entry::mtimeNanos));
+    assertEquals(HomeTree.MAX_COMMANDS_INSPECTED, listing.total());
+    assertTrue(listing.capped());
+    assertEquals(512, listing.oldest().size());
+  }
+
   private static int count(Path dir) throws IOException {
     try (var s = Files.list(dir)) {
       return (int) s.count();
