@@ -31,6 +31,7 @@ import org.wirt.status.AuditLog;
 import org.wirt.status.Notifier;
 import org.wirt.status.Notifiers;
 import org.wirt.status.Recorder;
+import org.wirt.threads.ThreadFailures;
 import org.wirt.tree.Identity;
 import org.wirt.users.GroupMembers;
 import org.wirt.users.ListedMembers;
@@ -71,6 +72,12 @@ public final class WirtdCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    // A thread that dies of what its loop did not catch, and a libvirt callback that throws, get
+    // the policy every loop uses: out of memory halts with status 70 for systemd to restart.
+    ThreadFailures failures = ThreadFailures.process();
+    Thread.setDefaultUncaughtExceptionHandler(failures.uncaught());
+    com.sun.jna.Native.setCallbackExceptionHandler(
+        (callback, e) -> failures.caught("libvirt callback", e));
     Config cfg;
     Demo demoSetup = null;
     Nss nss = Nss.system();

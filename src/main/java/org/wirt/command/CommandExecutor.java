@@ -236,7 +236,9 @@ public final class CommandExecutor {
           }
         } catch (HypervisorException e) {
           result.completeExceptionally(e);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+          // The worker that waits for this result releases the VM and hands the failure to
+          // ThreadFailures; a check that died here would hold the VM forever.
           result.completeExceptionally(e);
         }
       }

@@ -17,6 +17,7 @@ import jdk.net.ExtendedSocketOptions;
 import jdk.net.UnixDomainPrincipal;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.wirt.threads.ThreadFailures;
 
 /**
  * wirtd's control socket, {@code <stateDir>/control.sock}, for {@code wirtctl}. The socket file is
@@ -80,9 +81,11 @@ public final class ControlSocket implements AutoCloseable {
         }
         return;
       }
-      Thread t = new Thread(() -> serve(client), "wirt-control-client");
-      t.setDaemon(true);
-      t.start();
+      ThreadFailures.process().turn("wirt-control", () -> {
+        Thread t = new Thread(() -> serve(client), "wirt-control-client");
+        t.setDaemon(true);
+        t.start();
+      });
     }
   }
 
@@ -105,6 +108,8 @@ public final class ControlSocket implements AutoCloseable {
       }
     } catch (IOException | RuntimeException e) {
       log.warn("control socket client failed: {}", e.getMessage());
+    } catch (Error e) {
+      ThreadFailures.process().caught("wirt-control-client", e);
     }
   }
 

@@ -12,9 +12,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -34,6 +32,7 @@ import org.wirt.queue.Scheduler;
 import org.wirt.queue.VmKey;
 import org.wirt.status.Notifier;
 import org.wirt.status.Recorder;
+import org.wirt.threads.ThreadFailures;
 import org.wirt.tree.EntryName;
 import org.wirt.tree.HomeTree;
 import org.wirt.users.Members;
@@ -72,11 +71,10 @@ public final class Daemon implements AutoCloseable {
   private final CommandExecutor executor;
   private final Recovery recovery;
   private final Provisioner provisioner;
-  private final ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(
-      named("wirt-sweep"));
-  private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
-      named("wirt-timer"));
-  private final ExecutorService events = Executors.newSingleThreadExecutor(named("wirt-events"));
+  private final ThreadFailures failures = ThreadFailures.process();
+  private final ScheduledExecutorService sweeper = failures.executor("wirt-sweep");
+  private final ScheduledExecutorService timer = failures.executor("wirt-timer");
+  private final ExecutorService events = failures.executor("wirt-events");
   private final List<Thread> workers = new ArrayList<>();
   private final Set<String> rescans = ConcurrentHashMap.newKeySet();
   private final java.util.concurrent.atomic.AtomicBoolean overflowSweep =
@@ -118,7 +116,7 @@ public final class Daemon implements AutoCloseable {
     this.server = new VmServer(roster, scheduler, owners, executor, statuses, rejector, journal,
         clock, timer, config.maxCommandBytes(), this::requestRescan, provisioner);
     this.recovery = new Recovery(journal, roster, owners, executor, statuses, recorder, clock);
-    this.watcherThread = named("wirt-watch").newThread(watcher);
+    this.watcherThread = daemonThread("wirt-watch", watcher);
     this.heartbeat = new Heartbeat(clock, config.sweepInterval());
     this.started = clock.instant();
   }
@@ -144,7 +142,7 @@ public final class Daemon implements AutoCloseable {
     hypervisor.onLifecycle(e -> events.execute(() -> lifecycle(e)));
     watcherThread.start();
     for (int i = 0; i < config.workers(); i++) {
-      Thread worker = named("wirt-worker-" + i).newThread(this::work);
+      Thread worker = daemonThread("wirt-worker-" + i, this::work);
       workers.add(worker);
       worker.start();
     }
@@ -332,43 +330,60 @@ public final class Daemon implements AutoCloseable {
   }
 
   private void work() {
+    String thread = Thread.currentThread().getName();
     while (!scheduler.isClosed()) {
-      Optional<VmKey> next;
       try {
-        if (draining.get()) {
-          // Queued commands stay where they are until `wirtctl drain --off` or a restart.
-          Thread.sleep(200);
-          continue;
+        if (!workTurn()) {
+          return;
         }
-        next = scheduler.take(1, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        return;
+      } catch (Throwable e) {
+        failures.caught(thread, e);
       }
-      if (next.isEmpty()) {
-        continue;
-      }
-      VmKey key = next.get();
-      if (draining.get()) {
-        // Taken just as draining began: give it back untouched.
-        scheduler.release(key, true);
-        continue;
-      }
-      CompletableFuture<Boolean> turn;
-      busy.incrementAndGet();
-      try {
-        turn = server.serve(key);
-      } catch (RuntimeException e) {
-        log.error("serving failed user={} vm={}", key.user(), key.vm(), e);
-        turn = CompletableFuture.completedFuture(false);
-      }
-      turn.whenComplete((more, error) -> {
-        busy.decrementAndGet();
-        if (error != null) {
-          log.error("serving failed user={} vm={}", key.user(), key.vm(), error);
-        }
-        scheduler.release(key, Boolean.TRUE.equals(more));
-      });
     }
+  }
+
+  /**
+   * Takes one VM and serves one command of it. Whatever serving throws, the VM is released (a VM
+   * never released would never be served again) and the failure goes to {@link ThreadFailures}.
+   *
+   * @return false once the worker is interrupted
+   */
+  private boolean workTurn() {
+    Optional<VmKey> next;
+    try {
+      if (draining.get()) {
+        // Queued commands stay where they are until `wirtctl drain --off` or a restart.
+        Thread.sleep(200);
+        return true;
+      }
+      next = scheduler.take(1, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      return false;
+    }
+    if (next.isEmpty()) {
+      return true;
+    }
+    VmKey key = next.get();
+    if (draining.get()) {
+      // Taken just as draining began: give it back untouched.
+      scheduler.release(key, true);
+      return true;
+    }
+    CompletableFuture<Boolean> turn;
+    busy.incrementAndGet();
+    try {
+      turn = server.serve(key);
+    } catch (Throwable e) {
+      turn = CompletableFuture.failedFuture(e);
+    }
+    turn.whenComplete((more, error) -> {
+      busy.decrementAndGet();
+      scheduler.release(key, Boolean.TRUE.equals(more));
+      if (error != null) {
+        failures.caught("serving user=" + key.user() + " vm=" + key.vm(), error);
+      }
+    });
+    return true;
   }
 
   private void sweep() {
@@ -410,8 +425,9 @@ public final class Daemon implements AutoCloseable {
       lastSweepMs = Duration.between(now, lastSweep).toMillis();
       log.debug("sweep done users={} ms={}", roster.size(),
           Duration.between(now, lastSweep).toMillis());
-    } catch (RuntimeException e) {
-      log.error("sweep failed", e);
+    } catch (Throwable e) {
+      // Caught here, not only by the executor: a periodic task that throws is never run again.
+      failures.caught("wirt-sweep", e);
     }
   }
 
@@ -471,6 +487,8 @@ public final class Daemon implements AutoCloseable {
     } catch (HypervisorException | RuntimeException e) {
       log.warn("lifecycle event not applied uuid={} type={}: {}", event.uuid(), event.type(),
           e.getMessage());
+    } catch (Error e) {
+      failures.caught("lifecycle event uuid=" + event.uuid() + " type=" + event.type(), e);
     }
   }
 
@@ -527,12 +545,9 @@ public final class Daemon implements AutoCloseable {
     }
   }
 
-  private static ThreadFactory named(String name) {
-    AtomicInteger n = new AtomicInteger();
-    return r -> {
-      Thread t = new Thread(r, n.getAndIncrement() == 0 ? name : name + "-" + n.get());
-      t.setDaemon(true);
-      return t;
-    };
+  private static Thread daemonThread(String name, Runnable body) {
+    Thread t = new Thread(body, name);
+    t.setDaemon(true);
+    return t;
   }
 }

@@ -17,6 +17,7 @@ import org.wirt.queue.Journal;
 import org.wirt.status.Json;
 import org.wirt.status.Outcome;
 import org.wirt.status.Result;
+import org.wirt.threads.ThreadFailures;
 import org.wirt.tree.EntryName;
 import org.wirt.tree.EntryType;
 import org.wirt.tree.FileFacts;
@@ -60,6 +61,10 @@ final class Recovery {
       } catch (IOException | RuntimeException e) {
         log.error("cannot recover journal entry id={} user={} vm={} verb={}", entry.claim().id(),
             entry.claim().user(), entry.claim().vm(), entry.claim().verb(), e);
+      } catch (Error e) {
+        // Out of memory halts (ThreadFailures), and the next start recovers the same entry: what
+        // recovery reads of a user's files is bounded (HomeTree), so it cannot fail the same way.
+        ThreadFailures.process().caught("recovering journal entry id=" + entry.claim().id(), e);
       }
     }
     return n;

@@ -101,7 +101,7 @@ final class UserScanner {
       if (!skeleton) {
         // The usual periodic case: one walk lists the VM directories and looks into each.
         try {
-          dirs = tree.scanVmDirectories(IS_VM);
+          dirs = tree.scanVmDirectories(IS_VM, ownedVms);
           java.util.Set<String> present = new java.util.HashSet<>();
           dirs.forEach(d -> d.entry().name().text().ifPresent(present::add));
           skeleton = !present.containsAll(ownedVms);
@@ -116,7 +116,7 @@ final class UserScanner {
           return false;
         }
         tree.ensureSkeleton(ownedVms);
-        dirs = tree.scanVmDirectories(IS_VM);
+        dirs = tree.scanVmDirectories(IS_VM, ownedVms);
       }
       boolean refreshStatuses = thorough || last == null || !last.vms().equals(ownedVms)
           || !now.isBefore(last.statusAt().plus(STATUS_RECHECK));

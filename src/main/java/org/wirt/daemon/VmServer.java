@@ -35,6 +35,7 @@ import org.wirt.queue.Scheduler;
 import org.wirt.queue.VmKey;
 import org.wirt.status.Outcome;
 import org.wirt.status.Result;
+import org.wirt.threads.ThreadFailures;
 import org.wirt.tree.Entry;
 import org.wirt.tree.EntryName;
 import org.wirt.tree.EntryType;
@@ -155,7 +156,7 @@ final class VmServer {
     HomeTree.Listing listing = tree.oldestCommands(vm, BACKLOG, order);
     backlog.pending.clear();
     backlog.pending.addAll(listing.oldest());
-    backlog.truncated = listing.total() > BACKLOG;
+    backlog.truncated = listing.total() > BACKLOG || listing.capped();
   }
 
   /** Takes the first entry that may be served now, or null; defers files still being written. */
@@ -266,7 +267,16 @@ final class VmServer {
         name.verb().fileName(), name.tag(), domainName,
         String.format("%.3f", (nanos(clock.instant()) - entry.mtimeNanos()) / 1e6));
     ManagedDomain[] acted = {domain};
-    return run(tree, vm, command, domain, plan, consolidate, acted).handle((message, error) -> {
+    CompletableFuture<String> running;
+    try {
+      running = run(tree, vm, command, domain, plan, consolidate, acted);
+    } catch (RuntimeException | Error e) {
+      // Claimed and removed: it must end with an outcome. Out of memory halts here instead.
+      ThreadFailures.process().caught("running user=" + user + " vm=" + vm + " verb="
+          + name.verb().fileName(), e);
+      running = CompletableFuture.failedFuture(e);
+    }
+    return running.handle((message, error) -> {
       Outcome outcome = error == null
           ? outcome(user, vm, domainName, name, Result.OK, message, started)
           : outcome(user, vm, domainName, name, Result.FAILED, failure(error), started);

@@ -5,6 +5,7 @@ import org.libvirt.Library;
 import org.libvirt.LibvirtException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.wirt.threads.ThreadFailures;
 
 /**
  * libvirt's default event loop, which is one per process: it runs on a daemon thread named
@@ -13,6 +14,7 @@ import org.slf4j.LoggerFactory;
 final class EventLoop {
   private static final Logger log = LoggerFactory.getLogger(EventLoop.class);
   private static final Duration STOP_WAIT = Duration.ofSeconds(5);
+  private static final Duration RESTART_PAUSE = Duration.ofSeconds(1);
 
   private static int holders;
   private static boolean registered;
@@ -61,13 +63,33 @@ final class EventLoop {
     }
   }
 
+  /**
+   * Runs libvirt's loop until {@link #release} stops it. A failure of the loop (or of a callback
+   * it ran) is handed to {@link ThreadFailures}, which halts on a VirtualMachineError; after any
+   * other, the loop runs again, so that events are not lost for good.
+   */
   private static void run() {
-    try {
-      Library.runEventLoop();
-    } catch (LibvirtException e) {
-      log.error("libvirt event loop failed", e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    while (isCurrent()) {
+      try {
+        Library.runEventLoop();
+        return;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      } catch (LibvirtException | RuntimeException | Error e) {
+        ThreadFailures.process().caught("libvirt-events", e);
+      }
+      try {
+        // Not at once: a loop that fails at every turn must not take a core.
+        Thread.sleep(RESTART_PAUSE.toMillis());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
     }
+  }
+
+  private static synchronized boolean isCurrent() {
+    return thread == Thread.currentThread();
   }
 }

@@ -6,12 +6,12 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.wirt.threads.ThreadFailures;
 
 /**
  * A hypervisor that outlives libvirtd restarts: when the connection is lost (a call fails as
@@ -36,11 +36,8 @@ public final class ReconnectingHypervisor implements Hypervisor {
   private final String name;
   private final List<Consumer<LifecycleEvent>> lifecycle = new CopyOnWriteArrayList<>();
   private final List<Consumer<Boolean>> connectivity = new CopyOnWriteArrayList<>();
-  private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
-    Thread t = new Thread(r, "wirt-libvirt-reconnect");
-    t.setDaemon(true);
-    return t;
-  });
+  private final ThreadFailures failures = ThreadFailures.process();
+  private final ScheduledExecutorService timer = failures.executor("wirt-libvirt-reconnect");
   private volatile Hypervisor current;
   private volatile boolean up = true;
   private Duration backoff = FIRST_RETRY;
@@ -49,7 +46,9 @@ public final class ReconnectingHypervisor implements Hypervisor {
     this.opener = opener;
     this.name = name;
     this.current = first;
-    timer.scheduleWithFixedDelay(this::check, LIVENESS_CHECK.toMillis(),
+    // Guarded: a periodic task that throws once is never run again.
+    timer.scheduleWithFixedDelay(failures.guard("wirt-libvirt-reconnect", this::check),
+        LIVENESS_CHECK.toMillis(),
         LIVENESS_CHECK.toMillis(), TimeUnit.MILLISECONDS);
   }
 
@@ -128,7 +127,11 @@ public final class ReconnectingHypervisor implements Hypervisor {
       for (Consumer<LifecycleEvent> listener : lifecycle) {
         next.onLifecycle(listener);
       }
-    } catch (HypervisorException | RuntimeException e) {
+    } catch (HypervisorException | RuntimeException | Error e) {
+      if (e instanceof Error) {
+        // Out of memory halts; any other Error counts as a failed attempt, retried like one.
+        failures.caught("wirt-libvirt-reconnect", e);
+      }
       backoff = backoff.multipliedBy(2).compareTo(LAST_RETRY) > 0 ? LAST_RETRY : backoff.multipliedBy(2);
       log.debug("reconnect failed uri={} retryMs={}: {}", name, backoff.toMillis(), e.getMessage());
       timer.schedule(this::reconnect, backoff.toMillis(), TimeUnit.MILLISECONDS);

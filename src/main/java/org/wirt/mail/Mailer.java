@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.wirt.threads.ThreadFailures;
 import org.wirt.config.MailConfig;
 import org.wirt.hypervisor.DomainStatus;
 import org.wirt.hypervisor.LifecycleEvent;
@@ -107,8 +108,10 @@ public final class Mailer implements Notifier, AutoCloseable {
     while (running) {
       try {
         cycle();
-      } catch (IOException | RuntimeException e) {
+      } catch (IOException e) {
         log.error("mail cycle failed: {}", e.getMessage());
+      } catch (RuntimeException | Error e) {
+        ThreadFailures.process().caught("wirt-mail", e);
       }
       synchronized (wake) {
         try {

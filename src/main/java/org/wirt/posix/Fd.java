@@ -303,8 +303,9 @@ public final class Fd implements AutoCloseable {
     int mode = Short.toUnsignedInt(b.getShort(28));
     long ino = b.getLong(32);
     long size = b.getLong(40);
+    long blocks = b.getLong(48);
     long mtime = b.getLong(112) * 1_000_000_000L + Integer.toUnsignedLong(b.getInt(120));
     long dev = (Integer.toUnsignedLong(b.getInt(136)) << 32) | Integer.toUnsignedLong(b.getInt(140));
-    return new Stat(dev, ino, mode, uid, gid, nlink, size, mtime);
+    return new Stat(dev, ino, mode, uid, gid, nlink, size, mtime, blocks);
   }
 }

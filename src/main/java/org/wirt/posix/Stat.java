@@ -11,8 +11,11 @@ package org.wirt.posix;
  * @param nlink the number of hard links
  * @param size the size in bytes
  * @param mtimeNanos the modification time in nanoseconds since the epoch
+ * @param blocks the 512-byte blocks allocated to the file ({@code st_blocks}): far fewer than
+ *     its size for a sparse file
  */
-public record Stat(long dev, long ino, int mode, int uid, int gid, long nlink, long size, long mtimeNanos) {
+public record Stat(long dev, long ino, int mode, int uid, int gid, long nlink, long size, long mtimeNanos,
+    long blocks) {
   public static final int S_IFMT = 0170000, S_IFSOCK = 0140000, S_IFLNK = 0120000,
       S_IFREG = 0100000, S_IFBLK = 060000, S_IFDIR = 040000, S_IFCHR = 020000, S_IFIFO = 010000;
 
@@ -31,6 +34,11 @@ public record Stat(long dev, long ino, int mode, int uid, int gid, long nlink, l
 
   public boolean isSymlink() {
     return type() == S_IFLNK;
+  }
+
+  /** The bytes the file system allocated to the file ({@code st_blocks * 512}). */
+  public long allocatedBytes() {
+    return blocks * 512;
   }
 
   /** The permission bits ({@code 07777}). */

@@ -72,7 +72,8 @@ public final class Recorder {
     boolean history = done.history();
     if (!history) {
       try {
-        tree.appendLine("logs/history.log", Json.line(o), ROTATE_AT_BYTES, ROTATED_KEPT);
+        tree.appendLine("logs/history.log", Json.line(o), ROTATE_AT_BYTES, ROTATED_KEPT,
+            this::historyNote);
         history = true;
         afterHistory.run();
       } catch (IOException e) {
@@ -89,6 +90,18 @@ public final class Recorder {
         + o.durationMs() + " ms): " + o.message());
     boolean result = done.result() || o.tag() == null || writeResult(tree, o);
     return new Written(history, vmLog, result);
+  }
+
+  /**
+   * wirt's note that it discarded a history it did not write, as a history line: {@code time},
+   * {@code "note": "discarded"} and the {@code message}, without the fields of a command.
+   */
+  private byte[] historyNote(String note) {
+    ObjectNode line = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+    line.put("time", clock.instant().toString());
+    line.put("note", "discarded");
+    line.put("message", note);
+    return (Json.compact(line) + "\n").getBytes(StandardCharsets.UTF_8);
   }
 
   /** Writes only the audit record (the user is no longer served, so their tree is not touched). */
@@ -114,7 +127,8 @@ public final class Recorder {
     String line = clock.instant() + " " + SafeText.escape(text) + "\n";
     try {
       tree.appendLine("logs/vm/" + vm + ".log", line.getBytes(StandardCharsets.UTF_8),
-          ROTATE_AT_BYTES, ROTATED_KEPT);
+          ROTATE_AT_BYTES, ROTATED_KEPT, note -> (clock.instant() + " " + note + "\n")
+              .getBytes(StandardCharsets.UTF_8));
       return true;
     } catch (IOException e) {
       log.warn("vm log write failed user={} vm={}: {}", tree.identity().user(), vm, e.getMessage());

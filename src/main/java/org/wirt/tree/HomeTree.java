@@ -10,8 +10,8 @@ import static org.wirt.posix.Fd.O_NONBLOCK;
 import static org.wirt.posix.Fd.O_RDONLY;
 import static org.wirt.posix.Fd.O_WRONLY;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -21,11 +21,12 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.PriorityQueue;
+import java.util.Set;
 import java.util.function.Predicate;
-import java.util.zip.GZIPOutputStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.wirt.posix.ErrnoException;
@@ -51,6 +52,7 @@ public final class HomeTree {
   private final List<String> treeDir;
   private final String rootWhere;
   private final Clock clock;
+  private volatile boolean capLogged;
 
   /** The tree {@code home/treeDir} of {@code identity}; rejected entries are stamped in UTC. */
   public HomeTree(Identity identity, Path home, String treeDir) {
@@ -111,11 +113,21 @@ public final class HomeTree {
     });
   }
 
-  /** The entries of {@code command/vm/} except names starting with '.', as statx saw them. */
+  /**
+   * How many names of {@code command/vm/} one listing looks at. A user has a directory per VM they
+   * own or create; a user who makes 500,000 costs each listing this many, and any VM of theirs the
+   * listing did not reach is looked up by name ({@link #scanVmDirectories}).
+   */
+  public static final int MAX_VM_DIRECTORIES = 1024;
+
+  /**
+   * The entries of {@code command/vm/} except names starting with '.', as statx saw them: at most
+   * those among the first {@link #MAX_VM_DIRECTORIES} names listed.
+   */
   public List<Entry> listVmDirectories() throws IOException {
     return run(root -> {
       try (Fd dir = TreeIo.walk(root, List.of("command", "vm"), rootWhere, false)) {
-        return list(dir, name -> !name.startsWith("."));
+        return list(dir, name -> !name.startsWith("."), MAX_VM_DIRECTORIES);
       }
     });
   }
@@ -128,12 +140,31 @@ public final class HomeTree {
    * walk under one identity switch (the periodic sweep; {@link #listVmDirectories} and {@link
    * #hasCommands} take one each). A directory that cannot be looked into is logged and counted as
    * holding none; the next sweep looks again.
+   *
+   * <p>The listing looks at the first {@link #MAX_VM_DIRECTORIES} names, and at each of {@code
+   * owned} by name if it did not reach it: however many directories a user makes, a sweep costs a
+   * bounded amount and still finds the commands of every VM the user owns.
    */
-  public List<VmDirectory> scanVmDirectories(Predicate<EntryName> isVm) throws IOException {
+  public List<VmDirectory> scanVmDirectories(Predicate<EntryName> isVm, Collection<String> owned)
+      throws IOException {
+    owned.forEach(vm -> Names.component(vm, "VM name"));
     return run(root -> {
       try (Fd dir = TreeIo.walk(root, List.of("command", "vm"), rootWhere, false)) {
+        List<Entry> entries = new ArrayList<>(list(dir, name -> !name.startsWith("."), MAX_VM_DIRECTORIES));
+        Set<String> listed = new HashSet<>();
+        entries.forEach(e -> e.name().text().ifPresent(listed::add));
+        for (String vm : owned) {
+          if (!listed.contains(vm)) {
+            byte[] raw = Names.bytes(vm);
+            Stat st = TreeIo.statOrNull(dir, raw, rootWhere + "/command/vm/" + vm);
+            if (st != null) {
+              entries.add(new Entry(new EntryName(raw), TreeIo.entryType(st), st.mtimeNanos(), st.size()));
+              listed.add(vm);
+            }
+          }
+        }
         List<VmDirectory> found = new ArrayList<>();
-        for (Entry e : list(dir, name -> !name.startsWith("."))) {
+        for (Entry e : entries) {
           boolean commands = false;
           if (e.type() == EntryType.DIRECTORY && isVm.test(e.name())) {
             String vm = e.name().text().orElseThrow();
@@ -151,15 +182,16 @@ public final class HomeTree {
   }
 
   /**
-   * The command entries of {@code command/vm/<vm>/}, oldest first (mtime, then name), without
-   * writes in progress (SPEC 2).
-   *
-   * @throws IOException if {@code command/vm/<vm>} is a link or not a directory (it is not followed)
+   * How many names of one VM's command directory a listing looks at: the commands beyond them (in
+   * the order the file system lists them) wait until those before them are taken.
    */
+  public static final int MAX_COMMANDS_INSPECTED = 65536;
+
   /**
    * Returns the {@code limit} first entries of {@code command/vm/<vm>/} by {@code order} (writes in
-   * progress left out), and how many entries there are in all. Memory stays bounded by {@code
-   * limit} however many entries a user puts there.
+   * progress left out) among its first {@link #MAX_COMMANDS_INSPECTED} names, and how many
+   * entries there are among those. Memory stays bounded by {@code limit}, and time by the cap,
+   * however many entries a user puts there.
    */
   public Listing oldestCommands(String vm, int limit, Comparator<Entry> order) throws IOException {
     Names.component(vm, "VM name");
@@ -167,7 +199,11 @@ public final class HomeTree {
       try (Fd dir = TreeIo.walk(root, List.of("command", "vm", vm), rootWhere, false)) {
         PriorityQueue<Entry> kept = new PriorityQueue<>(order.reversed());
         int[] total = {0};
+        int[] seen = {0};
         dir.forEachName(raw -> {
+          if (seen[0]++ >= MAX_COMMANDS_INSPECTED) {
+            return false;
+          }
           EntryName name = new EntryName(raw);
           if (Names.ignored(name)) {
             return true;
@@ -184,13 +220,16 @@ public final class HomeTree {
         });
         List<Entry> oldest = new ArrayList<>(kept);
         oldest.sort(order);
-        return new Listing(oldest, total[0]);
+        return new Listing(oldest, total[0], seen[0] > MAX_COMMANDS_INSPECTED);
       }
     });
   }
 
-  /** What {@link #oldestCommands} found: the first entries, and the number of all of them. */
-  public record Listing(List<Entry> oldest, int total) {}
+  /**
+   * What {@link #oldestCommands} found: the first entries, the number of entries it looked at, and
+   * whether there were names beyond {@link #MAX_COMMANDS_INSPECTED} it did not look at.
+   */
+  public record Listing(List<Entry> oldest, int total, boolean capped) {}
 
   /** Returns whether {@code command/vm/<vm>/} holds anything but writes in progress. */
   public boolean hasCommands(String vm) throws IOException {
@@ -202,20 +241,33 @@ public final class HomeTree {
     });
   }
 
+  /**
+   * Whether {@code dir} holds a name that is not a write in progress; true also when the first
+   * {@link #MAX_COMMANDS_INSPECTED} names are all writes in progress (there may be more), so that
+   * a directory of any size costs a bounded time.
+   */
   private static boolean holdsCommands(Fd dir) throws IOException {
     boolean[] found = {false};
+    int[] seen = {0};
     dir.forEachName(raw -> {
-      found[0] = !Names.ignored(new EntryName(raw));
+      found[0] = seen[0]++ >= MAX_COMMANDS_INSPECTED || !Names.ignored(new EntryName(raw));
       return !found[0];
     });
     return found[0];
   }
 
+  /** How many names {@link #listCommands} looks at. */
+  static final int MAX_LISTED = 4096;
+
+  /**
+   * The command entries of {@code command/vm/<vm>/} (writes in progress left out) among its first
+   * {@link #MAX_LISTED} names, oldest first; wirtd itself uses {@link #oldestCommands}.
+   */
   public List<Entry> listCommands(String vm) throws IOException {
     Names.component(vm, "VM name");
     return run(root -> {
       try (Fd dir = TreeIo.walk(root, List.of("command", "vm", vm), rootWhere, false)) {
-        return list(dir, name -> !Names.ignored(name));
+        return list(dir, name -> !Names.ignored(name), MAX_LISTED);
       }
     });
   }
@@ -408,33 +460,75 @@ public final class HomeTree {
     });
   }
 
+  /** Turns wirt's note that it discarded a log into a line of that log's format. */
+  @FunctionalInterface
+  public interface NoteFormat {
+    byte[] line(String note);
+  }
+
+  /** A note as a line of text. */
+  public static final NoteFormat PLAIN_NOTE = note -> (note + "\n").getBytes(StandardCharsets.UTF_8);
+
+  /**
+   * A log larger than this many times its rotation size, or sparse, was not written by wirt's
+   * appends alone: it is discarded unread (see {@link #appendLine}).
+   */
+  public static final int LOG_KEPT_ROTATIONS = 2;
+
+  /** A log over its rotation size with less than 1/16 of it on disk is sparse. */
+  static final int SPARSE_RATIO = 16;
+
+  /** As {@link #appendLine(String, byte[], long, int, NoteFormat)}, with notes as plain text. */
+  public void appendLine(String relativePath, byte[] line, long rotateAtBytes, int keep) throws IOException {
+    appendLine(relativePath, line, rotateAtBytes, keep, PLAIN_NOTE);
+  }
+
   /**
    * Appends {@code line} to the log at {@code relativePath} with a single write (never half a
-   * line); once the file exceeds {@code rotateAtBytes} it moves to {@code .1.gz}, older ones shift
-   * up to {@code .<keep>.gz}, and the live file starts empty.
+   * line); once the file exceeds {@code rotateAtBytes} it is gzipped, streamed from its
+   * descriptor, to {@code .1.gz}, older ones shift up to {@code .<keep>.gz}, and the live file
+   * starts empty. A rotation that fails is logged and tried again at the next append; the line
+   * is written either way.
+   *
+   * <p>Memory and time stay bounded whatever the user made of the file: a log larger than {@link
+   * #LOG_KEPT_ROTATIONS} times {@code rotateAtBytes}, or sparse, grew by other means than these
+   * appends (a {@code truncate -s 4G}, say) and is emptied without being read, and {@code note}
+   * turns a line saying so into the log's format, written before {@code line}.
    *
    * @throws IOException if the file is not a regular file owned by the user with one link
    */
-  public void appendLine(String relativePath, byte[] line, long rotateAtBytes, int keep) throws IOException {
+  public void appendLine(String relativePath, byte[] line, long rotateAtBytes, int keep, NoteFormat note)
+      throws IOException {
     List<String> parts = Names.relative(relativePath);
     byte[] name = Names.bytes(parts.get(parts.size() - 1));
     String where = rootWhere + "/" + relativePath;
+    Objects.requireNonNull(note, "note");
     run(root -> {
       try (Fd dir = TreeIo.walk(root, parts.subList(0, parts.size() - 1), rootWhere, true)) {
         synchronized (APPEND_LOCKS[Math.floorMod(Objects.hash(home, relativePath), APPEND_LOCKS.length)]) {
-          append(dir, name, where, line, rotateAtBytes, keep);
+          append(dir, name, where, line, rotateAtBytes, keep, note);
         }
       }
       return null;
     });
   }
 
+  /** How many names one {@link #pruneOldest} looks at, however many the directory holds. */
+  public static final int MAX_PRUNE_INSPECTED = 4096;
+
   /**
    * In {@code relativeDir}, keeps the {@code keep} newest regular files (by mtime, then name) whose
    * name ends with {@code suffix} and unlinks the others. A missing directory has nothing to prune.
+   *
+   * <p>One call looks at the first {@link #MAX_PRUNE_INSPECTED} names the directory lists and
+   * keeps the newest {@code keep} of them in a heap: a file pushed out of it is older than {@code
+   * keep} others and is unlinked at once. So a directory of 500,000 entries costs one call a
+   * bounded time and memory, and successive calls (one per result written) shrink it to {@code
+   * keep}.
    */
   public void pruneOldest(String relativeDir, String suffix, int keep) throws IOException {
     List<String> parts = Names.relative(relativeDir);
+    String dirWhere = rootWhere + "/" + relativeDir;
     run(root -> {
       Fd dir;
       try {
@@ -443,17 +537,36 @@ public final class HomeTree {
         return null;
       }
       try (dir) {
-        List<Entry> files = new ArrayList<>(list(dir, n -> n.endsWith(suffix)));
-        files.removeIf(e -> e.type() != EntryType.REGULAR);
-        files.sort(OLDEST_FIRST.reversed());
-        for (Entry old : files.subList(Math.min(keep, files.size()), files.size())) {
-          try {
-            dir.unlinkAt(old.name().raw(), 0, rootWhere + "/" + relativeDir + "/" + old.name().display());
-          } catch (ErrnoException e) {
-            if (e.errno() != ErrnoException.ENOENT) {
-              throw e;
+        PriorityQueue<Entry> newest = new PriorityQueue<>(OLDEST_FIRST);
+        int[] seen = {0};
+        dir.forEachName(raw -> {
+          if (seen[0]++ >= MAX_PRUNE_INSPECTED) {
+            return false;
+          }
+          EntryName name = new EntryName(raw);
+          if (!name.endsWith(suffix)) {
+            return true;
+          }
+          Stat st = TreeIo.statOrNull(dir, raw, dirWhere + "/" + name.display());
+          if (st == null || !st.isRegular()) {
+            return true;
+          }
+          newest.add(new Entry(name, EntryType.REGULAR, st.mtimeNanos(), st.size()));
+          if (newest.size() > keep) {
+            Entry old = newest.poll();
+            try {
+              dir.unlinkAt(old.name().raw(), 0, dirWhere + "/" + old.name().display());
+            } catch (ErrnoException e) {
+              if (e.errno() != ErrnoException.ENOENT) {
+                throw e;
+              }
             }
           }
+          return true;
+        });
+        if (seen[0] > MAX_PRUNE_INSPECTED) {
+          LOG.debug("pruned part of a large directory user={} path={} inspected={}", identity.user(),
+              dirWhere, MAX_PRUNE_INSPECTED);
         }
       }
       return null;
@@ -539,17 +652,30 @@ public final class HomeTree {
     return TreeIo.ensureDir(parent, name, parentWhere + "/" + name, identity.user());
   }
 
-  private List<Entry> list(Fd dir, Predicate<EntryName> wanted) throws IOException {
+  /**
+   * The wanted entries among the first {@code maxNames} names of {@code dir} (every name counts,
+   * wanted or not, so the time is bounded too), oldest first.
+   */
+  private List<Entry> list(Fd dir, Predicate<EntryName> wanted, int maxNames) throws IOException {
     List<Entry> entries = new ArrayList<>();
-    for (byte[] raw : dir.list()) {
+    int[] seen = {0};
+    dir.forEachName(raw -> {
+      if (seen[0]++ >= maxNames) {
+        return false;
+      }
       EntryName name = new EntryName(raw);
-      if (!wanted.test(name)) {
-        continue;
+      if (wanted.test(name)) {
+        Stat st = TreeIo.statOrNull(dir, raw, dir.what() + "/" + name.display());
+        if (st != null) {
+          entries.add(new Entry(name, TreeIo.entryType(st), st.mtimeNanos(), st.size()));
+        }
       }
-      Stat st = TreeIo.statOrNull(dir, raw, dir.what() + "/" + name.display());
-      if (st != null) {
-        entries.add(new Entry(name, TreeIo.entryType(st), st.mtimeNanos(), st.size()));
-      }
+      return true;
+    });
+    if (seen[0] > maxNames && !capLogged) {
+      capLogged = true;
+      LOG.warn("large directory user={} path={}: only the first {} names are looked at", identity.user(),
+          dir.what(), maxNames);
     }
     entries.sort(OLDEST_FIRST);
     return entries;
@@ -564,9 +690,16 @@ public final class HomeTree {
     if (st.size() > maxBytes) {
       return new ReadResult.Refused(tooLarge(st.size(), maxBytes));
     }
-    byte[] buf = new byte[maxBytes + 1];
+    // Sized by the file, not by the limit (which may be megabytes): one byte more shows growth.
+    byte[] buf = new byte[(int) st.size() + 1];
     int total = 0;
-    while (total < buf.length) {
+    while (true) {
+      if (total == buf.length) {
+        if (buf.length > maxBytes) {
+          break;
+        }
+        buf = Arrays.copyOf(buf, (int) Math.min((long) maxBytes + 1, 2L * buf.length));
+      }
       int n = file.read(buf, total, buf.length - total);
       if (n == 0) {
         break;
@@ -653,8 +786,8 @@ public final class HomeTree {
     }
   }
 
-  private void append(Fd dir, byte[] name, String where, byte[] line, long rotateAtBytes, int keep)
-      throws IOException {
+  private void append(Fd dir, byte[] name, String where, byte[] line, long rotateAtBytes, int keep,
+      NoteFormat note) throws IOException {
     Fd log;
     try {
       // O_NONBLOCK: a FIFO planted here fails (ENXIO) or is caught by the fstat below, never blocks.
@@ -670,22 +803,65 @@ public final class HomeTree {
         throw new IOException(where + " " + problem.replace("a command file", "a log file")
             + "; wirt does not write to it");
       }
-      int written;
-      try {
-        written = log.write(line, 0, line.length);
-      } catch (IOException e) {
-        undo(log, st.size(), e);
-        throw e;
+      long size = st.size();
+      String foreign = notWrittenByWirt(st, rotateAtBytes);
+      if (foreign != null) {
+        // Reading it would cost what the user chose (4 GiB of holes cost them nothing).
+        log.truncate(0);
+        LOG.warn("discarded log unread user={} path={} bytes={} allocated={} reason=\"{}\"",
+            identity.user(), where, st.size(), st.allocatedBytes(), foreign);
+        byte[] noteLine = note.line("wirt discarded " + st.size() + " bytes of " + where
+            + ", which it did not write: " + foreign);
+        writeLine(log, noteLine, 0, where);
+        size = noteLine.length;
       }
-      if (written != line.length) {
-        IOException e = new IOException(where + ": short write of " + written + " of " + line.length
-            + " bytes; the partial line was removed");
-        undo(log, st.size(), e);
-        throw e;
+      writeLine(log, line, size, where);
+      if (size + line.length > rotateAtBytes) {
+        try {
+          rotate(dir, name, where, log, keep, size + line.length);
+        } catch (IOException e) {
+          LOG.warn("cannot rotate log user={} path={}; the line is written, the next append tries "
+              + "again: {}", identity.user(), where, e.getMessage());
+        }
       }
-      if (st.size() + written > rotateAtBytes) {
-        rotate(dir, name, where, log, keep);
-      }
+    }
+  }
+
+  /**
+   * Why the open log {@code st} cannot be what wirt's appends made (they rotate it once it passes
+   * {@code rotateAtBytes}), so that it is discarded unread; null if it may be.
+   */
+  private static String notWrittenByWirt(Stat st, long rotateAtBytes) {
+    if (st.size() > rotateAtBytes && st.allocatedBytes() < st.size() / SPARSE_RATIO) {
+      return "it is sparse (" + st.allocatedBytes() + " of its bytes are on disk); wirt keeps a log "
+          + "of up to " + maxLogBytes(rotateAtBytes) + " bytes that it wrote itself";
+    }
+    if (st.size() > maxLogBytes(rotateAtBytes)) {
+      return "wirt rotates this log at " + rotateAtBytes + " bytes and keeps at most "
+          + maxLogBytes(rotateAtBytes);
+    }
+    return null;
+  }
+
+  private static long maxLogBytes(long rotateAtBytes) {
+    return rotateAtBytes > Long.MAX_VALUE / LOG_KEPT_ROTATIONS ? Long.MAX_VALUE
+        : rotateAtBytes * LOG_KEPT_ROTATIONS;
+  }
+
+  /** One write of the whole line at the end; on failure the file is cut back to {@code size}. */
+  private static void writeLine(Fd log, byte[] line, long size, String where) throws IOException {
+    int written;
+    try {
+      written = log.write(line, 0, line.length);
+    } catch (IOException e) {
+      undo(log, size, e);
+      throw e;
+    }
+    if (written != line.length) {
+      IOException e = new IOException(where + ": short write of " + written + " of " + line.length
+          + " bytes; the partial line was removed");
+      undo(log, size, e);
+      throw e;
     }
   }
 
@@ -697,10 +873,13 @@ public final class HomeTree {
     }
   }
 
-  private void rotate(Fd dir, byte[] name, String where, Fd log, int keep) throws IOException {
+  /**
+   * Moves the first {@code length} bytes of the live log (all that is known to be there) into
+   * {@code .1.gz}, gzipped as they are read, and empties the live log.
+   */
+  private void rotate(Fd dir, byte[] name, String where, Fd log, int keep, long length) throws IOException {
     if (keep > 0) {
-      byte[] content = readAll(dir, name, where, log.stat());
-      String base = new String(name, java.nio.charset.StandardCharsets.UTF_8);
+      String base = new String(name, StandardCharsets.UTF_8);
       for (int i = keep - 1; i >= 1; i--) {
         try {
           dir.renameAt(Names.bytes(base + "." + i + ".gz"), dir, Names.bytes(base + "." + (i + 1) + ".gz"), 0, where);
@@ -710,34 +889,18 @@ public final class HomeTree {
           }
         }
       }
-      TreeIo.replaceFile(dir, Names.bytes(base + ".1.gz"), gzip(content), where + ".1.gz");
+      Stat expected = log.stat();
+      try (Fd in = dir.openAt(name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0, where)) {
+        Stat st = in.stat();
+        if (st.dev() != expected.dev() || st.ino() != expected.ino()) {
+          throw new IOException(where + " was replaced while being rotated");
+        }
+        TreeIo.replaceFile(dir, Names.bytes(base + ".1.gz"), where + ".1.gz",
+            out -> TreeIo.gzip(in, length, out));
+      }
     }
     log.truncate(0);
     LOG.info("rotated log user={} path={} keep={}", identity.user(), where, keep);
-  }
-
-  /** The live log's bytes, read through a second descriptor proven to be the same file. */
-  private static byte[] readAll(Fd dir, byte[] name, String where, Stat expected) throws IOException {
-    try (Fd in = dir.openAt(name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0, where)) {
-      Stat st = in.stat();
-      if (st.dev() != expected.dev() || st.ino() != expected.ino()) {
-        throw new IOException(where + " was replaced while being rotated");
-      }
-      ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.min(st.size(), 1 << 24));
-      byte[] buf = new byte[65536];
-      for (int n = in.read(buf, 0, buf.length); n > 0; n = in.read(buf, 0, buf.length)) {
-        out.write(buf, 0, n);
-      }
-      return out.toByteArray();
-    }
-  }
-
-  private static byte[] gzip(byte[] content) throws IOException {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
-      gz.write(content);
-    }
-    return out.toByteArray();
   }
 
   private static Object[] newLocks(int n) {

@@ -9,10 +9,12 @@ import static org.wirt.posix.Fd.O_RDONLY;
 import static org.wirt.posix.Fd.O_WRONLY;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.file.NoSuchFileException;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.zip.GZIPOutputStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.wirt.posix.ErrnoException;
@@ -97,10 +99,24 @@ final class TreeIo {
    * and no reader sees half a file. The temporary file never survives a failure.
    */
   static void replaceFile(Fd dir, byte[] name, byte[] content, String where) throws IOException {
+    replaceFile(dir, name, where, f -> f.writeAll(content));
+  }
+
+  /** Writes a file's content to the open temporary file. */
+  @FunctionalInterface
+  interface Content {
+    void writeTo(Fd file) throws IOException;
+  }
+
+  /**
+   * As {@link #replaceFile(Fd, byte[], byte[], String)}, with the content streamed into the
+   * temporary file by {@code content}, so that it never needs to be in memory at once.
+   */
+  static void replaceFile(Fd dir, byte[] name, String where, Content content) throws IOException {
     byte[] tmp = Names.bytes(".wirt-" + HexFormat.of().formatHex(randomBytes()) + ".tmp");
     try {
       try (Fd f = dir.openAt(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600, where + " (temporary)")) {
-        f.writeAll(content);
+        content.writeTo(f);
       }
       dir.renameAt(tmp, dir, name, 0, where);
     } catch (IOException | RuntimeException e) {
@@ -112,6 +128,48 @@ final class TreeIo {
         }
       }
       throw e;
+    }
+  }
+
+  /**
+   * Gzips the first {@code length} bytes of {@code in} into {@code out}, 64 KiB at a time: memory
+   * stays the same whatever the length, and nothing past {@code length} is read, however much the
+   * file grows meanwhile.
+   */
+  static void gzip(Fd in, long length, Fd out) throws IOException {
+    byte[] buf = new byte[65536];
+    try (GZIPOutputStream gz = new GZIPOutputStream(new FdOutputStream(out), buf.length)) {
+      long left = length;
+      while (left > 0) {
+        int n = in.read(buf, 0, (int) Math.min(buf.length, left));
+        if (n == 0) {
+          break;
+        }
+        gz.write(buf, 0, n);
+        left -= n;
+      }
+    }
+  }
+
+  /** Writes to a descriptor it does not own: closing the stream leaves the descriptor open. */
+  private static final class FdOutputStream extends OutputStream {
+    private final Fd fd;
+
+    FdOutputStream(Fd fd) {
+      this.fd = fd;
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      write(new byte[] {(byte) b}, 0, 1);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      int done = 0;
+      while (done < len) {
+        done += fd.write(b, off + done, len - done);
+      }
     }
   }
 

@@ -12,6 +12,7 @@ import org.wirt.posix.Inotify;
 import org.wirt.posix.InotifyEvent;
 import org.wirt.posix.WatchLimitException;
 import org.wirt.queue.VmKey;
+import org.wirt.threads.ThreadFailures;
 import org.wirt.tree.EntryName;
 import org.wirt.tree.HomeTree;
 
@@ -37,6 +38,7 @@ public final class Watcher implements Runnable, AutoCloseable {
   static final int COMMANDS_MASK = Inotify.IN_CLOSE_WRITE | Inotify.IN_MOVED_TO | Inotify.IN_CREATE
       | Inotify.IN_DELETE_SELF | Inotify.IN_MOVE_SELF;
 
+  private final ThreadFailures failures = ThreadFailures.process();
   private final Inotify inotify;
   private final WatchListener listener;
   private final Map<Integer, Target> targets = new ConcurrentHashMap<>();
@@ -126,8 +128,15 @@ public final class Watcher implements Runnable, AutoCloseable {
   public void run() {
     try {
       while (running) {
-        for (InotifyEvent event : inotify.read(Duration.ofSeconds(60))) {
-          dispatch(event);
+        List<InotifyEvent> events;
+        try {
+          events = inotify.read(Duration.ofSeconds(60));
+        } catch (RuntimeException | Error e) {
+          failures.caught("wirt-watch", e);
+          continue;
+        }
+        for (InotifyEvent event : events) {
+          failures.turn("wirt-watch", () -> dispatch(event));
         }
       }
     } catch (IOException e) {
