@@ -11,6 +11,8 @@ import java.util.Objects;
  * @param id the outbox file name
  * @param record the outcome as its history line (JSON), or null for a VM event
  * @param state the VM's state when it happened, or null if unknown
+ * @param count how many notices this one stands for: 1, or for a user's digest the notices
+ *     counted in it instead of queued one by one
  */
 public record Notice(
     String id,
@@ -23,7 +25,8 @@ public record Notice(
     String record,
     String state,
     boolean sentToUser,
-    boolean sentToAdmin) {
+    boolean sentToAdmin,
+    long count) {
 
   public Notice {
     Objects.requireNonNull(id, "id");
@@ -33,13 +36,24 @@ public record Notice(
     Objects.requireNonNull(what, "what");
     Objects.requireNonNull(result, "result");
     Objects.requireNonNull(message, "message");
+    if (count < 1) {
+      throw new IllegalArgumentException("count must be at least 1, not " + count);
+    }
+  }
+
+  /** A notice of one event. */
+  Notice(String id, Instant created, String user, String vm, String what, String result,
+      String message, String record, String state, boolean sentToUser, boolean sentToAdmin) {
+    this(id, created, user, vm, what, result, message, record, state, sentToUser, sentToAdmin, 1);
   }
 
   Notice userSent() {
-    return new Notice(id, created, user, vm, what, result, message, record, state, true, sentToAdmin);
+    return new Notice(id, created, user, vm, what, result, message, record, state, true, sentToAdmin,
+        count);
   }
 
   Notice adminSent() {
-    return new Notice(id, created, user, vm, what, result, message, record, state, sentToUser, true);
+    return new Notice(id, created, user, vm, what, result, message, record, state, sentToUser, true,
+        count);
   }
 }

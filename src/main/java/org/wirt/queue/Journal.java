@@ -155,6 +155,17 @@ public final class Journal implements AutoCloseable {
     return recovered;
   }
 
+  /** Returns the size of the command content an open entry holds, 0 if it is not open. */
+  public synchronized long contentBytes(long id) {
+    Entry e = open.get(id);
+    return e == null ? 0 : e.claim().content.length;
+  }
+
+  /** Returns the journal file's size now, in bytes. */
+  public synchronized long sizeBytes() {
+    return size;
+  }
+
   /** Returns how many entries are open now. */
   public synchronized int openCount() {
     return open.size();

@@ -345,6 +345,20 @@ public final class HomeTree {
   }
 
   /**
+   * Keeps the {@code keep} newest entries of {@code rejected/} (by modification time) and removes
+   * the others, a refused directory with its content ({@link RejectedPruner}).
+   *
+   * @return how many entries were removed
+   */
+  public int pruneRejected(int keep) throws IOException {
+    return run(root -> {
+      try (Fd rejected = ensure(root, rootWhere, "rejected")) {
+        return RejectedPruner.prune(rejected, keep);
+      }
+    });
+  }
+
+  /**
    * Replaces the file at {@code relativePath} (e.g. {@code info/vm/web/status.json}) with
    * {@code content} through a temporary file and a rename; missing parent directories are created.
    *
