@@ -15,7 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * refusalBurst} tokens, {@code refusalsPerMinute} added back a minute). A refusal without a token
  * is still moved to {@code rejected/}, but its history line, VM log line, audit line and mail are
  * only counted, by kind; once tokens are back, each kind becomes one summary line. A user's kinds
- * are at most {@link #KINDS}; more fall into the last one, so the state per user is bounded.
+ * are at most {@link #KINDS}; past it, others fall into one "other refusals" kind, so the state per user is bounded.
  */
 final class RefusalBudget {
   static final int KINDS = 8;
@@ -70,7 +70,7 @@ final class RefusalBudget {
   void suppress(String user, Kind kind) {
     Bucket b = bucket(user);
     synchronized (b) {
-      Kind k = b.suppressed.containsKey(kind) || b.suppressed.size() < KINDS ? kind
+      Kind k = b.suppressed.containsKey(kind) || b.suppressed.size() < KINDS - 1 ? kind
           : new Kind("-", null, "other refusals");
       Summary s = b.suppressed.get(k);
       b.suppressed.put(k, s == null ? new Summary(k, 1, clock.instant())
