@@ -292,7 +292,8 @@ public final class Daemon implements AutoCloseable {
         exists = false;
       }
       lines.add(new DaemonReport.UserLine(user, tree.identity().uid(), tree.root().toString(),
-          exists, !exists ? "none" : watcher.isSweepOnly(user) ? "sweep-only" : "inotify",
+          exists, !exists ? "none" : watcher.isSweepOnly(user) ? "sweep-only"
+              : watcher.unwatchedOverCap(user) > 0 ? "partly-swept" : "inotify",
           owners.ownedBy(tree.identity()).size(), depths.getOrDefault(user, 0)));
     }
     return lines;

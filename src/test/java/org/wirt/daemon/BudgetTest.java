@@ -144,6 +144,7 @@ class BudgetTest {
           .reduce((x, y) -> x + " " + y).orElseThrow());
       h.start();
       assertEquals(1 + 2, h.daemon().overview().watches(), "command/vm and two VM directories");
+      assertEquals("partly-swept", h.daemon().users().get(0).watch());
       JsonNode info = JSON.readTree(h.tree(alice).resolve("info/wirtd.json").toFile());
       assertFalse(info.get("watched").asBoolean());
       assertEquals(2, info.get("sweptEverySeconds").asInt());
