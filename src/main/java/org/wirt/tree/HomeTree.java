@@ -335,7 +335,8 @@ public final class HomeTree {
         for (int n = 0; n < 1000; n++) {
           String candidate = n == 0 ? base : base + "." + n;
           if (moveNoReplace(from, raw, rejected, candidate, where)) {
-            LOG.info("rejected entry user={} entry={} to={}", identity.user(), where, candidate);
+            // debug: a flood of refusals must not flood the journal; Rejector logs what it records.
+            LOG.debug("rejected entry user={} entry={} to={}", identity.user(), where, candidate);
             return candidate;
           }
         }
