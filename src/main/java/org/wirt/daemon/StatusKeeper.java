@@ -188,8 +188,9 @@ final class StatusKeeper {
         .collect(java.util.stream.Collectors.joining(", "));
     return Optional.of("you have " + u.records() + " commands whose records wirt cannot write to "
         + files + recorder.problem(user).map(p -> " (" + p + ")").orElse("")
-        + "; new commands are refused while more than " + (limits.pendingRecords() - 1)
-        + " wait (limits.pendingRecords); fix that: make each a regular file you own with one"
+        + "; new commands are refused while " + limits.pendingRecords() + " or more wait or they"
+        + " hold " + limits.pendingRecordBytes() + " bytes or more (limits.pendingRecords,"
+        + " limits.pendingRecordBytes); fix that: make each a regular file you own with one"
         + " link, or remove it, and free space in your home; wirt writes the waiting records at"
         + " its next sweep");
   }

@@ -55,8 +55,10 @@ class BudgetTest {
           + " write to " + history + " (~" + alice.name() + "/wirt/logs/history.log has 2 hard"
           + " links", refusal.get("message").asText().substring(0,
               refusal.get("message").asText().indexOf(" links") + 6));
-      assertTrue(refusal.get("message").asText().contains("new commands are refused while more than"
-          + " 2 wait (limits.pendingRecords); fix that"), refusal.get("message").asText());
+      assertTrue(refusal.get("message").asText().contains("new commands are refused while 3 or"
+          + " more wait or they hold 1048576 bytes or more (limits.pendingRecords,"
+          + " limits.pendingRecordBytes); fix that: make each a regular file you own with one"
+          + " link, or remove it"), refusal.get("message").asText());
       assertTrue(Files.readString(h.tree(alice).resolve("logs/vm/web.log"))
           .contains("you have 3 commands whose records wirt cannot write"), "told where it can be");
       assertEquals(3, openJournalEntries(h), "the refusal ran nothing and is not kept");
