@@ -35,6 +35,8 @@ public final class AuditLog implements AutoCloseable {
   private final Path file;
   private final long rotateAtBytes;
   private final int keep;
+  /** Held while rotated files are shifted or compressed; taken after this object's lock. */
+  private final Object rotation = new Object();
   private FileChannel channel;
   private long size;
 
@@ -99,7 +101,7 @@ public final class AuditLog implements AutoCloseable {
     }
     if (toCompress != null) {
       // Compressed outside the lock: workers go on appending to the new file meanwhile.
-      synchronized (file) {
+      synchronized (rotation) {
         try {
           compress(toCompress);
         } catch (IOException e) {
@@ -111,7 +113,7 @@ public final class AuditLog implements AutoCloseable {
 
   /** Renames the live file away and opens a new one; returns the renamed file to compress. */
   private Path shift() throws IOException {
-    synchronized (file) {
+    synchronized (rotation) {
       Files.deleteIfExists(rotated(keep));
       for (int i = keep - 1; i >= 1; i--) {
         if (Files.exists(rotated(i))) {

@@ -87,6 +87,19 @@ public final class Watcher implements Runnable, AutoCloseable {
         userWatches.put(user, wd);
       }
       int left = 0;
+      if (vms.size() > perUser) {
+        // Over the cap the first perUser directories are the ones watched (the user's own VMs
+        // come first): a watch a directory further down the list holds is given to them.
+        Set<String> wanted = Set.copyOf(vms.subList(0, perUser));
+        vmWatches.entrySet().removeIf(e -> {
+          if (e.getKey().user().equals(user) && !wanted.contains(e.getKey().vm())) {
+            drop(e.getValue());
+            watchedPerUser.computeIfPresent(user, (u, n) -> n <= 1 ? null : n - 1);
+            return true;
+          }
+          return false;
+        });
+      }
       for (String vm : vms) {
         VmKey key = new VmKey(user, vm);
         if (!vmWatches.containsKey(key)) {

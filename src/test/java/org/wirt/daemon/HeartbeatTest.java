@@ -104,6 +104,20 @@ class HeartbeatTest {
   }
 
   @Test
+  void overTheCapTheDirectoriesFirstInOrderTakeTheWatchesFromTheOthers() throws Exception {
+    tree.ensureSkeleton(List.of("a", "b", "own"));
+    watcher.watch(tree, List.of("a", "b"));
+    assertTrue(watcher.watches(alice.name(), "b"));
+    // "own" became the user's VM: listed first, it takes b's watch.
+    watcher.watch(tree, List.of("own", "a", "b"));
+    assertTrue(watcher.watches(alice.name(), "own"));
+    assertTrue(watcher.watches(alice.name(), "a"));
+    assertFalse(watcher.watches(alice.name(), "b"));
+    assertEquals(1 + 2, watcher.watchCount());
+    assertEquals(1, watcher.unwatchedOverCap(alice.name()));
+  }
+
+  @Test
   void aDueBeatRefreshesTheTimeOfTheSameFile() throws Exception {
     heartbeat.beat(tree, false, false);
     JsonNode first = JSON.readTree(file.toFile());
