@@ -78,6 +78,32 @@ class BudgetTest {
   }
 
   @Test
+  void theBudgetInBytesStopsAUserWhoseRecordsAreLargeBeforeTheCount() throws Exception {
+    try (Harness h = new Harness("test:///default", "\"limits\": {\"pendingRecords\": 1000,"
+        + " \"pendingRecordBytes\": 4096, \"recordAttempts\": 100000},")) {
+      User alice = h.user();
+      h.domain(alice.name() + "-web", alice, "web");
+      h.start();
+      h.touch(alice, "web", "status.first");
+      h.awaitHistory(alice, 1);
+      Path history = h.tree(alice).resolve("logs/history.log");
+      h.users.sh(alice, "ln '" + history + "' '" + alice.home().resolve("keep") + "'");
+      int ran = 0;
+      for (int i = 1; ran == i - 1 && i <= 100; i++) {
+        h.touch(alice, "web", "status.b" + i);
+        String tag = "\"tag\":\"b" + i + "\"";
+        Harness.await("command " + i, () -> auditCount(h, alice, tag) == 1);
+        if (auditLines(h, alice, tag).get(0).get("result").asText().equals("ok")) {
+          ran++;
+        }
+      }
+      // Each waiting record costs its outcome line (a few hundred bytes): 4 KiB hold a handful.
+      assertTrue(ran >= 4 && ran < 100, ran + " ran before the refusal");
+      assertEquals(ran, openJournalEntries(h));
+    }
+  }
+
+  @Test
   void aRecordThatCanNeverBeWrittenIsGivenUpSaidSoAndLeavesTheJournal() throws Exception {
     try (Harness h = new Harness("test:///default", "\"limits\": {\"recordAttempts\": 2},")) {
       User alice = h.user();
