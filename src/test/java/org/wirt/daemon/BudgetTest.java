@@ -72,6 +72,9 @@ class BudgetTest {
       assertEquals(List.of("first", "p1", "p2", "p3"),
           h.history(alice).stream().map(l -> l.get("tag").asText()).toList());
       assertEquals(0, openJournalEntries(h));
+      List<JsonNode> dropped = auditLines(h, alice, "\"event\":\"refusal-records-dropped\"");
+      assertEquals(1, dropped.size(), "the refusal's history line, not kept, is counted once");
+      assertTrue(dropped.get(0).get("message").asText().startsWith("1 refusal record not kept"));
       h.touch(alice, "web", "status.after");
       assertEquals("after", h.awaitHistory(alice, 5).get("tag").asText());
     }
