@@ -52,7 +52,7 @@ bench:
 	scripts/test-env.sh
 	$(MVN) -q test-compile dependency:build-classpath -Dmdep.outputFile=target/test-classpath.txt -Dmdep.includeScope=test
 	WIRT_LOG_LEVEL=WARN java $(WIRTD_OPTS) -Xmx2g -cp $(BENCH_CP) org.wirt.bench.Bench target/bench.json \
-	  latency overhead overheadQemu throughput sweep flood
+	  latency overhead overheadQemu throughput sweep flood refusals
 	@# At rest, memory and start-up in a fresh JVM with exactly the packaged options.
 	WIRT_LOG_LEVEL=WARN java $(WIRTD_OPTS) -cp $(BENCH_CP) org.wirt.bench.Bench target/bench-rest.json rest
 

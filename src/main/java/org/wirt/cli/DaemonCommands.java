@@ -157,8 +157,8 @@ final class DaemonCommands {
   }
 
   @Command(name = "users", mixinStandardHelpOptions = true,
-      description = "Lists the users wirtd serves: uid, tree, watch mode (inotify, sweep-only or"
-          + " none when the user has no tree), VMs owned, VMs busy.")
+      description = "Lists the users wirtd serves: uid, tree, watch mode (inotify, partly-swept"
+          + " past limits.watchesPerUser, sweep-only or none when the user has no tree), VMs owned, VMs busy.")
   static final class Users extends Asking {
     @Override
     ObjectNode request() {

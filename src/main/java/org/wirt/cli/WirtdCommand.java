@@ -120,7 +120,8 @@ public final class WirtdCommand implements Callable<Integer> {
     }
     Clock clock = Clock.systemUTC();
     CountDownLatch stopped = new CountDownLatch(1);
-    try (AuditLog audit = new AuditLog(cfg.logDir());
+    try (AuditLog audit = new AuditLog(cfg.logDir(), cfg.limits().auditRotateBytes(),
+        cfg.limits().auditKept());
         Journal journal = Journal.open(cfg.stateDir());
         Mailer mailer = mailer(cfg, demoSetup != null, clock)) {
       Notifier notifier = mailer == null ? new LoggingNotifier()
@@ -174,7 +175,7 @@ public final class WirtdCommand implements Callable<Integer> {
       log.info("mail disabled: failures are logged only");
       return null;
     }
-    Mailer mailer = Mailer.create(cfg.mail(), cfg.stateDir(), clock);
+    Mailer mailer = Mailer.create(cfg.mail(), cfg.stateDir(), cfg.limits().outboxPerUser(), clock);
     mailer.start();
     log.info("mail via {}; user address {}, admin {}", cfg.mail().sendmail() != null
         ? cfg.mail().sendmail() : cfg.mail().smtpHost() + ":" + cfg.mail().smtpPort(),

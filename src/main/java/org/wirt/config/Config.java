@@ -28,6 +28,7 @@ public record Config(
     MailConfig mail,
     QuotaConfig quotas,
     ImagesConfig images,
+    LimitsConfig limits,
     Map<String, Path> users) {
 
   public Config {
@@ -41,6 +42,7 @@ public record Config(
     Objects.requireNonNull(mail, "mail");
     Objects.requireNonNull(quotas, "quotas");
     Objects.requireNonNull(images, "images");
+    Objects.requireNonNull(limits, "limits");
     users = Map.copyOf(users);
   }
 
@@ -61,6 +63,6 @@ public record Config(
   public Config withDemo(String uri, Map<String, Path> demoUsers, Path state, Path logs) {
     return new Config(group, adminGroup, treeDir, uri, domainNamePattern, sweepIntervalSeconds,
         membersRefreshSeconds, workers, maxCommandBytes, state, logs, mail, quotas, images,
-        demoUsers);
+        limits, demoUsers);
   }
 }

@@ -96,7 +96,7 @@ public final class ConfigLoader {
     Obj top = new Obj(source, "", root);
     top.allow("group", "adminGroup", "treeDir", "libvirtUri", "domainNamePattern",
         "sweepIntervalSeconds", "membersRefreshSeconds", "workers", "maxCommandBytes",
-        "stateDir", "logDir", "mail", "quotas", "images", "users");
+        "stateDir", "logDir", "mail", "quotas", "images", "limits", "users");
     String pattern = top.string("domainNamePattern", "{user}-{vm}");
     if (!pattern.contains("{user}") || !pattern.contains("{vm}")) {
       throw top.bad("domainNamePattern", "must contain both {user} and {vm}, like \"{user}-{vm}\"");
@@ -120,6 +120,7 @@ public final class ConfigLoader {
         mail(top.object("mail")),
         quotas(top.object("quotas")),
         images(top.object("images")),
+        limits(top.object("limits")),
         users(top.object("users")));
   }
 
@@ -209,6 +210,25 @@ public final class ConfigLoader {
     }
     return new ImagesConfig(pool, directory, vmPool, vmDirectory, type,
         o.strings("networks"));
+  }
+
+  private static LimitsConfig limits(Obj o) throws ConfigException {
+    LimitsConfig d = LimitsConfig.DEFAULTS;
+    o.allow("pendingRecords", "pendingRecordBytes", "recordAttempts", "recordGiveUpMinutes",
+        "refusalsPerMinute", "refusalBurst", "rejectedKept", "outboxPerUser", "auditRotateMiB",
+        "auditKept", "watchesPerUser");
+    return new LimitsConfig(
+        o.integer("pendingRecords", d.pendingRecords(), 1, 100_000),
+        o.integer("pendingRecordBytes", d.pendingRecordBytes(), 4096, 1 << 30),
+        o.integer("recordAttempts", d.recordAttempts(), 1, 1_000_000),
+        o.integer("recordGiveUpMinutes", d.recordGiveUpMinutes(), 1, 7 * 24 * 60),
+        o.integer("refusalsPerMinute", d.refusalsPerMinute(), 1, 60_000),
+        o.integer("refusalBurst", d.refusalBurst(), 1, 100_000),
+        o.integer("rejectedKept", d.rejectedKept(), 1, 1_000_000),
+        o.integer("outboxPerUser", d.outboxPerUser(), 1, 100_000),
+        o.integer("auditRotateMiB", d.auditRotateMiB(), 1, 1 << 20),
+        o.integer("auditKept", d.auditKept(), 1, 1000),
+        o.integer("watchesPerUser", d.watchesPerUser(), 1, 1_000_000));
   }
 
   private static Map<String, Path> users(Obj o) throws ConfigException {

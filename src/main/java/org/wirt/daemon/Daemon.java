@@ -67,6 +67,7 @@ public final class Daemon implements AutoCloseable {
   private final Watcher watcher;
   private final StatusKeeper statuses;
   private final UserScanner scanner;
+  private final Rejector rejector;
   private final VmServer server;
   private final CommandExecutor executor;
   private final Recovery recovery;
@@ -106,18 +107,19 @@ public final class Daemon implements AutoCloseable {
     this.clock = Objects.requireNonNull(clock, "clock");
     this.roster = new Roster(config.treeDir(), clock);
     this.owners = new Owners(hypervisor, clock);
-    this.watcher = new Watcher(inotify, new Signals());
+    this.watcher = new Watcher(inotify, new Signals(), config.limits().watchesPerUser());
     this.provisioner = new Provisioner(hypervisor, config.images(),
         new Quotas(config.quotas()), config.domainNamePattern(), Daemon::isMember, clock);
-    this.statuses = new StatusKeeper(hypervisor, owners, recorder, notifier, journal, provisioner);
-    Rejector rejector = new Rejector(statuses, clock);
+    this.statuses = new StatusKeeper(hypervisor, owners, recorder, notifier, journal, provisioner,
+        clock, config.limits());
+    this.rejector = new Rejector(statuses, clock, config.limits());
     this.scanner = new UserScanner(owners, watcher, scheduler, statuses, rejector, clock);
     this.executor = new CommandExecutor(hypervisor, timer, clock);
     this.server = new VmServer(roster, scheduler, owners, executor, statuses, rejector, journal,
         clock, timer, config.maxCommandBytes(), this::requestRescan, provisioner);
     this.recovery = new Recovery(journal, roster, owners, executor, statuses, recorder, clock);
     this.watcherThread = daemonThread("wirt-watch", watcher);
-    this.heartbeat = new Heartbeat(clock, config.sweepInterval());
+    this.heartbeat = new Heartbeat(clock, config.sweepInterval(), watcher);
     this.started = clock.instant();
   }
 
@@ -190,6 +192,7 @@ public final class Daemon implements AutoCloseable {
     check(restart, "sweepIntervalSeconds", old.sweepIntervalSeconds(), next.sweepIntervalSeconds());
     check(restart, "maxCommandBytes", old.maxCommandBytes(), next.maxCommandBytes());
     check(restart, "domainNamePattern", old.domainNamePattern(), next.domainNamePattern());
+    check(restart, "limits", old.limits(), next.limits());
     config = next;
     members = nextMembers;
     provisioner.reload(next.quotas());
@@ -287,7 +290,8 @@ public final class Daemon implements AutoCloseable {
         exists = false;
       }
       lines.add(new DaemonReport.UserLine(user, tree.identity().uid(), tree.root().toString(),
-          exists, !exists ? "none" : watcher.isSweepOnly(user) ? "sweep-only" : "inotify",
+          exists, !exists ? "none" : watcher.isSweepOnly(user) ? "sweep-only"
+              : watcher.unwatchedOverCap(user) > 0 ? "partly-swept" : "inotify",
           owners.ownedBy(tree.identity()).size(), depths.getOrDefault(user, 0)));
     }
     return lines;
@@ -419,6 +423,7 @@ public final class Daemon implements AutoCloseable {
           statuses.refreshAll(tree, true);
         }
         heartbeat.beat(tree, false, draining.get());
+        rejector.summarise(tree);
       }
       statuses.retryPending();
       lastSweep = clock.instant();
@@ -454,6 +459,7 @@ public final class Daemon implements AutoCloseable {
       log.info("user={} is no longer a member; their commands stay untouched", user);
       watcher.forget(user);
       heartbeat.forget(user);
+      rejector.forget(user);
     }
   }
 

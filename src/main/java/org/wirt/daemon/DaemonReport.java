@@ -19,7 +19,8 @@ public final class DaemonReport {
   /**
    * One line of {@code wirtctl users}.
    *
-   * @param watch {@code inotify}, {@code sweep-only} (no watch could be added), or {@code none}
+   * @param watch {@code inotify}, {@code partly-swept} (more VM directories than {@code
+   *     limits.watchesPerUser}), {@code sweep-only} (no watch could be added), or {@code none}
    *     (the user has no tree)
    * @param busyVms VMs with commands queued or running
    */

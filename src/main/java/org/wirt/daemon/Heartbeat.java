@@ -12,6 +12,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.wirt.tree.HomeTree;
+import org.wirt.watch.Watcher;
 
 /**
  * {@code ~/wirt/info/wirtd.json}: tells a user's {@code wirt} whether wirtd is serving them, so it
@@ -33,9 +34,15 @@ final class Heartbeat {
   private final long pid = ProcessHandle.current().pid();
   private final long staleAfterSeconds;
   private final Map<String, Instant> lastBeat = new ConcurrentHashMap<>();
+  /** The content last written for each user: a change (the watch mode) is written at once. */
+  private final Map<String, String> lastContent = new ConcurrentHashMap<>();
+  private final Watcher watcher;
+  private final long sweepSeconds;
 
-  Heartbeat(Clock clock, Duration sweepInterval) {
+  Heartbeat(Clock clock, Duration sweepInterval, Watcher watcher) {
     this.clock = clock;
+    this.watcher = watcher;
+    this.sweepSeconds = sweepInterval.toSeconds();
     this.started = clock.instant();
     // A beat is due every EVERY and is written by a sweep, which may come a sweep interval late.
     this.staleAfterSeconds = 2 * (EVERY.toSeconds() + sweepInterval.toSeconds()) + 5;
@@ -46,7 +53,8 @@ final class Heartbeat {
     Instant now = clock.instant();
     String user = tree.identity().user();
     Instant last = lastBeat.get(user);
-    boolean onlyTime = !force && last != null;
+    boolean onlyTime = !force && last != null
+        && content(tree, true, draining).equals(lastContent.get(user));
     if (onlyTime && now.isBefore(last.plus(EVERY))) {
       return;
     }
@@ -66,6 +74,7 @@ final class Heartbeat {
 
   void forget(String user) {
     lastBeat.remove(user);
+    lastContent.remove(user);
   }
 
   /** Refreshes the file's time; false if it is gone or cannot be touched (it is written again). */
@@ -80,18 +89,45 @@ final class Heartbeat {
   }
 
   private boolean write(HomeTree tree, boolean running, boolean draining) {
+    String content = content(tree, running, draining);
+    try {
+      tree.writeFile(FILE, content.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      lastContent.put(tree.identity().user(), content);
+      return true;
+    } catch (IOException e) {
+      log.debug("heartbeat not written user={}: {}", tree.identity().user(), e.getMessage());
+      return false;
+    }
+  }
+
+  /**
+   * The file's content. {@code "watched"} says whether every VM directory of the user is watched
+   * (a command is seen at once); when false, {@code "sweptEverySeconds"} and {@code "watchNote"}
+   * say how long a command may wait and why.
+   */
+  private String content(HomeTree tree, boolean running, boolean draining) {
+    String user = tree.identity().user();
     ObjectNode n = JSON.createObjectNode();
     n.put("running", running);
     n.put("draining", draining);
     n.put("pid", pid);
     n.put("started", started.toString());
     n.put("staleAfterSeconds", staleAfterSeconds);
-    try {
-      tree.writeFile(FILE, (n.toPrettyString() + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
-      return true;
-    } catch (IOException e) {
-      log.debug("heartbeat not written user={}: {}", tree.identity().user(), e.getMessage());
-      return false;
+    int unwatched = watcher.unwatchedOverCap(user);
+    boolean sweepOnly = watcher.isSweepOnly(user);
+    n.put("watched", !sweepOnly && unwatched == 0);
+    if (sweepOnly) {
+      n.put("sweptEverySeconds", sweepSeconds);
+      n.put("watchNote", "your commands are seen by the sweep every " + sweepSeconds + " s: wirtd"
+          + " cannot watch your tree (the system's inotify watch limit, or a file system without"
+          + " inotify)");
+    } else if (unwatched > 0) {
+      n.put("sweptEverySeconds", sweepSeconds);
+      n.put("watchNote", unwatched + " of your VM directories are swept every " + sweepSeconds
+          + " s instead of watched because you have more than " + watcher.perUser()
+          + " VM directories (limits.watchesPerUser); your own VMs are watched first; remove"
+          + " directories of command/vm/ you do not need");
     }
+    return n.toPrettyString() + "\n";
   }
 }

@@ -146,9 +146,17 @@ final class UserScanner {
       // A directory not watched until now may have received a command after it was looked into
       // and before its watch: it is looked into again once watched.
       List<String> unwatched = vms.stream().filter(vm -> !watcher.watches(user, vm)).toList();
-      watcher.watch(tree, vms);
+      // Past limits.watchesPerUser the user's own VMs are the ones watched; the rest are swept.
+      java.util.Set<String> own = new java.util.HashSet<>(ownedVms);
+      List<String> ownFirst = new ArrayList<>(vms.size());
+      vms.stream().filter(own::contains).forEach(ownFirst::add);
+      vms.stream().filter(vm -> !own.contains(vm)).forEach(ownFirst::add);
+      watcher.watch(tree, ownFirst);
       if (!watcher.isSweepOnly(user)) {
         for (String vm : unwatched) {
+          if (!watcher.watches(user, vm)) {
+            continue;
+          }
           try {
             if (tree.hasCommands(vm)) {
               scheduler.signal(new VmKey(user, vm));

@@ -194,6 +194,10 @@ final class VmServer {
     java.nio.file.Path consolidate = null;
     ReadResult.Content content;
     try {
+      Optional<String> overBudget = statuses.overBudget(tree);
+      if (overBudget.isPresent()) {
+        throw new Refusal(overBudget.get());
+      }
       String text = entry.name().text().orElseThrow(() -> new Refusal(
           "the name is not UTF-8 text or holds control characters; a command file is named "
               + "<verb> or <verb>.<tag>"));

@@ -63,9 +63,18 @@ public final class Mailer implements Notifier, AutoCloseable {
    * outbox in {@code stateDir/outbox}.
    */
   public static Mailer create(MailConfig config, Path stateDir, Clock clock) throws IOException {
+    return create(config, stateDir, org.wirt.config.LimitsConfig.DEFAULTS.outboxPerUser(), clock);
+  }
+
+  /**
+   * As {@link #create(MailConfig, Path, Clock)}, with at most {@code perUser} notices of one user
+   * queued ({@code limits.outboxPerUser}); more are counted in the user's digest.
+   */
+  public static Mailer create(MailConfig config, Path stateDir, int perUser, Clock clock)
+      throws IOException {
     MailSender sender = config.sendmail() != null
         ? new SendmailSender(config) : new SmtpSender(config);
-    return new Mailer(config, new Outbox(stateDir.resolve("outbox")), sender, clock);
+    return new Mailer(config, new Outbox(stateDir.resolve("outbox"), perUser), sender, clock);
   }
 
   /** Starts the sending thread. */
@@ -198,6 +207,11 @@ public final class Mailer implements Notifier, AutoCloseable {
   /** Returns how many notices wait in the outbox. */
   int pending() throws IOException {
     return outbox.all().size();
+  }
+
+  /** Returns how many files the outbox holds (a digest is one), for benchmarks and tests. */
+  public int outboxFiles() {
+    return outbox.fileCount();
   }
 
   @Override

@@ -10,26 +10,32 @@ final class Messages {
 
   private Messages() {}
 
+  /** How many events the notices stand for (a digest stands for many). */
+  static long total(List<Notice> notices) {
+    return notices.stream().mapToLong(Notice::count).sum();
+  }
+
   static String subject(List<Notice> notices, boolean admin) {
     Notice first = notices.get(0);
     String subject;
-    if (notices.size() == 1) {
+    long total = total(notices);
+    if (notices.size() == 1 && total == 1) {
       subject = "[wirt] " + first.user() + "/" + first.vm() + ": " + first.what() + " "
           + first.result();
     } else if (admin) {
       long users = notices.stream().map(Notice::user).distinct().count();
-      subject = "[wirt] " + notices.size() + " problems for " + users + " user"
+      subject = "[wirt] " + total + " problems for " + users + " user"
           + (users == 1 ? "" : "s");
     } else {
-      subject = "[wirt] " + first.user() + ": " + notices.size() + " problems with your VMs";
+      subject = "[wirt] " + first.user() + ": " + total + " problems with your VMs";
     }
     return header(subject);
   }
 
   static String body(List<Notice> notices, boolean admin) {
     StringBuilder b = new StringBuilder();
-    if (notices.size() > 1) {
-      b.append(notices.size()).append(" things went wrong")
+    if (total(notices) > 1) {
+      b.append(total(notices)).append(" things went wrong")
           .append(admin ? " for wirt's users" : " with your VMs").append(" since ")
           .append(notices.get(0).created()).append(". Oldest first:\n\n");
     }
@@ -48,10 +54,12 @@ final class Messages {
       b.append('\n');
     }
     if (notices.size() > DETAILED) {
-      b.append("... and ").append(notices.size() - DETAILED).append(" more:\n");
+      List<Notice> rest = notices.subList(DETAILED, notices.size());
+      b.append("... and ").append(total(rest)).append(" more:\n");
       java.util.Map<String, Long> counts = new java.util.TreeMap<>();
-      for (Notice n : notices.subList(DETAILED, notices.size())) {
-        counts.merge((admin ? n.user() + "/" : "") + n.vm() + " " + n.result(), 1L, Long::sum);
+      for (Notice n : rest) {
+        counts.merge((admin ? n.user() + "/" : "") + n.vm() + " " + n.result(), n.count(),
+            Long::sum);
       }
       counts.forEach((k, v) -> b.append("  ").append(v).append(" x ").append(k).append('\n'));
       b.append('\n');
@@ -65,6 +73,7 @@ final class Messages {
   private static String advice(Notice n) {
     return switch (n.result()) {
       case "rejected" -> "fix what the message names and write the command again";
+      case "digest" -> "see ~/wirt/logs/history.log for each of them";
       case "failed" -> "check the VM's state above; write the command again, or ask an admin";
       case "interrupted" -> "wirtd restarted while this ran; check the VM and repeat it if needed";
       default -> "look at the VM (~/wirt/info/vm/" + n.vm() + "/status.json) and start it again if"

@@ -40,7 +40,11 @@ import org.slf4j.LoggerFactory;
  * On start, a claim without {@code done} was interrupted and must be reconciled against libvirt;
  * one with {@code done} but without {@code logged} or {@code complete} has its records written
  * again from the journaled outcome. The journal is rewritten with only open entries when it grows
- * past {@link #COMPACT_AT_BYTES}, so it stays small.
+ * past {@link #COMPACT_AT_BYTES}, so it stays small. Open entries are bounded per user: a user
+ * whose records wait past {@code limits.pendingRecords} gets no new command claimed, and a record
+ * that cannot be written is given up after {@code limits.recordAttempts} or {@code
+ * recordGiveUpMinutes}, its entry completed (the daemon's StatusKeeper), so compaction never
+ * carries an entry forever.
  */
 public final class Journal implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Journal.class);
@@ -153,6 +157,17 @@ public final class Journal implements AutoCloseable {
   /** Returns the entries that were open when the journal was opened: interrupted work. */
   public List<Entry> recovered() {
     return recovered;
+  }
+
+  /** Returns the size of the command content an open entry holds, 0 if it is not open. */
+  public synchronized long contentBytes(long id) {
+    Entry e = open.get(id);
+    return e == null ? 0 : e.claim().content.length;
+  }
+
+  /** Returns the journal file's size now, in bytes. */
+  public synchronized long sizeBytes() {
+    return size;
   }
 
   /** Returns how many entries are open now. */

@@ -31,6 +31,8 @@ public final class Recorder {
   private final Map<String, Outcome> lastCommand = new ConcurrentHashMap<>();
   private final Map<String, DomainStatus> lastKnown = new ConcurrentHashMap<>();
   private final Map<String, ObjectNode> operations = new ConcurrentHashMap<>();
+  /** Why the last write of a record into a user's tree failed, by user (what to tell them). */
+  private final Map<String, String> problems = new ConcurrentHashMap<>();
 
   public Recorder(Clock clock, AuditLog audit) {
     this.clock = Objects.requireNonNull(clock, "clock");
@@ -77,6 +79,7 @@ public final class Recorder {
         history = true;
         afterHistory.run();
       } catch (IOException e) {
+        problems.put(o.user(), e.getMessage());
         log.warn("history write failed user={} vm={} verb={}: {}", o.user(), o.vm(), o.verb(),
             e.getMessage());
       }
@@ -104,6 +107,19 @@ public final class Recorder {
     return (Json.compact(line) + "\n").getBytes(StandardCharsets.UTF_8);
   }
 
+  /**
+   * Returns why the last record of the user could not be written into their tree, if one could
+   * not ({@code "~alice/wirt/logs/history.log has 2 hard links ..."}).
+   */
+  public java.util.Optional<String> problem(String user) {
+    return java.util.Optional.ofNullable(problems.get(user));
+  }
+
+  /** Writes a line into the audit log about the user's records ({@link AuditLog#note}). */
+  public void auditNote(String user, String vm, String event, String message) {
+    audit.note(clock.instant(), user, vm, event, message);
+  }
+
   /** Writes only the audit record (the user is no longer served, so their tree is not touched). */
   public void audit(Outcome o) {
     audit.append(o);
@@ -116,6 +132,7 @@ public final class Recorder {
       tree.pruneOldest(dir, ".json", RESULTS_KEPT);
       return true;
     } catch (IOException e) {
+      problems.put(o.user(), e.getMessage());
       log.warn("result write failed user={} vm={} tag={}: {}", o.user(), o.vm(), o.tag(),
           e.getMessage());
       return false;
@@ -131,6 +148,7 @@ public final class Recorder {
               .getBytes(StandardCharsets.UTF_8));
       return true;
     } catch (IOException e) {
+      problems.put(tree.identity().user(), e.getMessage());
       log.warn("vm log write failed user={} vm={}: {}", tree.identity().user(), vm, e.getMessage());
       return false;
     }

@@ -387,11 +387,26 @@ public final class HomeTree {
         for (int n = 0; n < 1000; n++) {
           String candidate = n == 0 ? base : base + "." + n;
           if (moveNoReplace(from, raw, rejected, candidate, where)) {
-            LOG.info("rejected entry user={} entry={} to={}", identity.user(), where, candidate);
+            // debug: a flood of refusals must not flood the journal; Rejector logs what it records.
+            LOG.debug("rejected entry user={} entry={} to={}", identity.user(), where, candidate);
             return candidate;
           }
         }
         throw new IOException("cannot find a free name in " + rootWhere + "/rejected for " + where);
+      }
+    });
+  }
+
+  /**
+   * Keeps the {@code keep} newest entries of {@code rejected/} (by modification time) and removes
+   * the others, a refused directory with its content ({@link RejectedPruner}).
+   *
+   * @return how many entries were removed
+   */
+  public int pruneRejected(int keep) throws IOException {
+    return run(root -> {
+      try (Fd rejected = ensure(root, rootWhere, "rejected")) {
+        return RejectedPruner.prune(rejected, keep);
       }
     });
   }

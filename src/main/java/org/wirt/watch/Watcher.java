@@ -45,21 +45,37 @@ public final class Watcher implements Runnable, AutoCloseable {
   private final Map<VmKey, Integer> vmWatches = new ConcurrentHashMap<>();
   private final Map<String, Integer> userWatches = new ConcurrentHashMap<>();
   private final Set<String> sweepOnly = ConcurrentHashMap.newKeySet();
+  /** How many VM directories each user has watched, against {@link #perUser}. */
+  private final Map<String, Integer> watchedPerUser = new ConcurrentHashMap<>();
+  /** How many VM directories of a user the last {@link #watch} left to the sweep (the cap). */
+  private final Map<String, Integer> overCap = new ConcurrentHashMap<>();
+  private final int perUser;
   private volatile boolean running = true;
   private long overflows;
 
   /** What a watch descriptor watches: a user's {@code command/vm}, or one VM's directory. */
   private record Target(String user, String vm) {}
 
-  public Watcher(Inotify inotify, WatchListener listener) {
+  /**
+   * @param perUser how many VM directories of one user are watched at most ({@code
+   *     limits.watchesPerUser}): inotify watches are shared by all users (fs.inotify.max_user_watches
+   *     counts root's), so one user with 100,000 VM directories must not push everyone else onto
+   *     the sweep. Directories past it are served by the sweep.
+   */
+  public Watcher(Inotify inotify, WatchListener listener, int perUser) {
+    if (perUser < 1) {
+      throw new IllegalArgumentException("perUser must be positive, not " + perUser);
+    }
     this.inotify = inotify;
     this.listener = listener;
+    this.perUser = perUser;
   }
 
   /**
-   * Makes sure the user's {@code command/vm/} and the given VM directories are watched. Where a
-   * watch cannot be added (the watch limit, a file system without inotify), the user is served by
-   * the sweep alone, which is logged once.
+   * Makes sure the user's {@code command/vm/} and the given VM directories (the first {@code
+   * perUser} of them, in the order given) are watched. Where a watch cannot be added (the watch
+   * limit, a file system without inotify), the user is served by the sweep alone, which is logged
+   * once.
    */
   public void watch(HomeTree tree, List<String> vms) {
     String user = tree.identity().user();
@@ -72,13 +88,37 @@ public final class Watcher implements Runnable, AutoCloseable {
         targets.put(wd, new Target(user, null));
         userWatches.put(user, wd);
       }
+      int left = 0;
+      if (vms.size() > perUser) {
+        // Over the cap the first perUser directories are the ones watched (the user's own VMs
+        // come first): a watch a directory further down the list holds is given to them.
+        Set<String> wanted = Set.copyOf(vms.subList(0, perUser));
+        vmWatches.entrySet().removeIf(e -> {
+          if (e.getKey().user().equals(user) && !wanted.contains(e.getKey().vm())) {
+            drop(e.getValue());
+            watchedPerUser.computeIfPresent(user, (u, n) -> n <= 1 ? null : n - 1);
+            return true;
+          }
+          return false;
+        });
+      }
       for (String vm : vms) {
         VmKey key = new VmKey(user, vm);
         if (!vmWatches.containsKey(key)) {
+          if (watchedPerUser.getOrDefault(user, 0) >= perUser) {
+            left++;
+            continue;
+          }
           int wd = tree.addWatch(inotify, "command/vm/" + vm, COMMANDS_MASK);
           targets.put(wd, new Target(user, vm));
           vmWatches.put(key, wd);
+          watchedPerUser.merge(user, 1, Integer::sum);
         }
+      }
+      Integer before = left == 0 ? overCap.remove(user) : overCap.put(user, left);
+      if (left > 0 && before == null) {
+        log.warn("user={} watches={} unwatched={} mode=partly-swept reason=\"more VM directories"
+            + " than limits.watchesPerUser\"", user, perUser, left);
       }
     } catch (WatchLimitException e) {
       degrade(user, "the inotify watch limit is reached (fs.inotify.max_user_watches)", e);
@@ -90,6 +130,19 @@ public final class Watcher implements Runnable, AutoCloseable {
   /** Returns true if the user's VM directory is watched. */
   public boolean watches(String user, String vm) {
     return vmWatches.containsKey(new VmKey(user, vm));
+  }
+
+  /**
+   * Returns how many of the user's VM directories are not watched because the user has more than
+   * {@code perUser}; they are served by the periodic sweep.
+   */
+  public int unwatchedOverCap(String user) {
+    return overCap.getOrDefault(user, 0);
+  }
+
+  /** Returns the most VM directories of one user that are watched. */
+  public int perUser() {
+    return perUser;
   }
 
   /** Returns true if the user is served by the sweep alone. */
@@ -105,6 +158,8 @@ public final class Watcher implements Runnable, AutoCloseable {
   /** Removes every watch of a user (they left the group), and forgets their sweep-only mode. */
   public void forget(String user) {
     sweepOnly.remove(user);
+    overCap.remove(user);
+    watchedPerUser.remove(user);
     Integer wd = userWatches.remove(user);
     if (wd != null) {
       drop(wd);
@@ -171,7 +226,9 @@ public final class Watcher implements Runnable, AutoCloseable {
       if (target.vm() == null) {
         userWatches.remove(target.user(), event.wd());
       } else {
-        vmWatches.remove(new VmKey(target.user(), target.vm()), event.wd());
+        if (vmWatches.remove(new VmKey(target.user(), target.vm()), event.wd())) {
+          watchedPerUser.computeIfPresent(target.user(), (u, n) -> n <= 1 ? null : n - 1);
+        }
       }
       listener.vmDirectoriesChanged(target.user());
       return;

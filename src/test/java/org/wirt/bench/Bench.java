@@ -38,13 +38,14 @@ public final class Bench {
   record Size(int latencyCommands, int[] latencyUsers, int overheadPairs, int throughputUsers,
       int throughputVms, int throughputCommands, int[] workers, int[] sweepUsers,
       int sweepOnlySamples, int restSeconds, int restUsers, int rssCommands, int floodCommands,
-      int qemuPairs) {
+      int qemuPairs, int refusalCommands) {
 
     static final Size FULL = new Size(1000, new int[] {1, 100, 1000}, 1000, 100, 10, 10,
-        new int[] {1, 2, 4, 8}, new int[] {1000, 10000}, 4, 60, 1000, 100_000, 100_000, 20);
+        new int[] {1, 2, 4, 8}, new int[] {1000, 10000}, 4, 60, 1000, 100_000, 100_000, 20,
+        200_000);
 
     static final Size SMOKE = new Size(20, new int[] {1, 3}, 20, 3, 2, 4, new int[] {1, 2},
-        new int[] {10}, 0, 2, 5, 200, 500, 0);
+        new int[] {10}, 0, 2, 5, 200, 500, 0, 400);
   }
 
   /** One line of the table. */
@@ -61,7 +62,7 @@ public final class Bench {
 
   /**
    * Runs the suite: {@code Bench [JSON-FILE [MEASURE...]]}, where a measure is one of latency,
-   * overhead, throughput, sweep, rest, flood (default: all).
+   * overhead, throughput, sweep, rest, flood, refusals (default: all).
    */
   public static void main(String[] args) throws Exception {
     Path json = Path.of(args.length > 0 ? args[0] : "target/bench.json");
@@ -88,6 +89,7 @@ public final class Bench {
     sweep();
     rest();
     flood();
+    refusals();
     printTable();
     return rows;
   }
@@ -415,6 +417,38 @@ public final class Bench {
           String.format(Locale.ROOT, "%.1f ms vs %.1f ms unloaded", loaded / 1e6, unloaded / 1e6),
           "within 2× unloaded", verdict(loaded <= 2 * unloaded));
     }
+  }
+
+  /**
+   * 7. One real user writes {@code refusalCommands} refused command files (200 directories of
+   * names that are no verb) while another user's commands are served one after another; what
+   * wirtd holds and writes afterwards (issue 12: every resource a flood can grow is bounded).
+   */
+  void refusals() throws Exception {
+    org.wirt.daemon.RefusalFlood.Figures f = org.wirt.daemon.RefusalFlood.run(size.refusalCommands());
+    int n = f.commands();
+    row("heap used after / before a " + n + "-refusal flood (after GC, JVM of the test)",
+        String.format(Locale.ROOT, "%.1f MiB / %.1f MiB (RSS %.0f MiB)", f.heapAfterBytes() / 1048576.0,
+            f.heapBeforeBytes() / 1048576.0, f.rssBytes() / 1048576.0), "grows < 32 MiB",
+        verdict(f.heapAfterBytes() - f.heapBeforeBytes() < 32L << 20));
+    row("journal, outbox, rejected/ after the " + n + "-refusal flood",
+        String.format(Locale.ROOT, "journal %d B, outbox %d files, rejected/ %d entries",
+            f.journalBytes(), f.outboxFiles(), f.rejectedEntries()),
+        "≤ 1 MiB, ≤ " + (f.limits().outboxPerUser() + 1) + ", ≤ "
+            + (f.limits().rejectedKept() * 5 / 4),
+        verdict(f.journalBytes() <= 1 << 20 && f.outboxFiles() <= f.limits().outboxPerUser() + 1
+            && f.rejectedEntries() <= f.limits().rejectedKept() * 5 / 4));
+    row("audit log (all files) and the user's history.log after the " + n + "-refusal flood",
+        String.format(Locale.ROOT, "audit %d B (%d lines), history %d B (%d lines)",
+            f.auditBytes(), f.auditLines(), f.historyBytes(), f.historyLines()),
+        "≤ " + f.tokens() + " lines (the refusal budget over the flood)",
+        verdict(f.historyLines() <= f.tokens()));
+    row("another user's command during the " + n + "-refusal flood (p50 / p99, samples)",
+        String.format(Locale.ROOT, "%.1f ms / %.1f ms, %d", f.p(0.5) / 1e6, f.p(0.99) / 1e6,
+            f.otherLatencyNanos().length), "served throughout", verdict(f.otherServed() >= 2));
+    row("the " + n + "-refusal flood, from the first file made to the last refusal told",
+        String.format(Locale.ROOT, "%.1f s (%.0f refusals/s)", f.seconds(), n / f.seconds()), "",
+        "");
   }
 
   private static final int FAIRNESS_SAMPLES = 31;

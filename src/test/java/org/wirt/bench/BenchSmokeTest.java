@@ -22,8 +22,8 @@ class BenchSmokeTest {
     List<Bench.Row> rows = bench.runAll();
     bench.write(dir.resolve("bench.json"));
     // latency: 2 rows per user count; overhead 1; throughput 1 per worker count; sweep 2 per
-    // size (periodic, thorough); rest 3; flood 1.
-    assertEquals(2 * 2 + 1 + 2 + 2 + 3 + 1, rows.size(), out.toString(StandardCharsets.UTF_8));
+    // size (periodic, thorough); rest 3; flood 1; refusals 5.
+    assertEquals(2 * 2 + 1 + 2 + 2 + 3 + 1 + 5, rows.size(), out.toString(StandardCharsets.UTF_8));
     assertTrue(rows.stream().noneMatch(r -> r.value().contains("BROKEN")), rows.toString());
     assertTrue(Files.readString(dir.resolve("bench.json")).contains("\"measure\""));
   }

@@ -33,6 +33,7 @@ class ConfigLoaderTest {
     assertEquals(new MailConfig(true, "localhost", 25, false, null, null, null, "wirt@localhost",
         "{user}@localhost", "root", 15, 3), c.mail());
     assertEquals(new QuotaConfig.Quota(4, 8, 8192, 100), c.quotas().defaults());
+    assertEquals(new LimitsConfig(32, 1 << 20, 240, 60, 30, 20, 200, 50, 16, 5, 256), c.limits());
     assertEquals(Map.of(), c.users());
   }
 
@@ -46,6 +47,10 @@ class ConfigLoaderTest {
                   "adminAddress": "ops@h"},
          "quotas": {"default": {"vms": 1}, "users": {"alice": {"vcpus": 16}}},
          "images": {"pool": "gold", "directory": "/srv/images"},
+         "limits": {"pendingRecords": 4, "pendingRecordBytes": 8192, "recordAttempts": 3,
+                    "recordGiveUpMinutes": 5, "refusalsPerMinute": 6, "refusalBurst": 2,
+                    "rejectedKept": 10, "outboxPerUser": 7, "auditRotateMiB": 1, "auditKept": 2,
+                    "watchesPerUser": 8},
          "users": {"alice": "/home/alice"}}
         """);
     assertEquals("lab", c.group());
@@ -54,11 +59,12 @@ class ConfigLoaderTest {
     assertEquals(new QuotaConfig.Quota(1, 16, 8192, 100), c.quotas().users().get("alice"));
     assertEquals(Map.of("alice", Path.of("/home/alice")), c.users());
     assertEquals("gold", c.images().pool());
+    assertEquals(new LimitsConfig(4, 8192, 3, 5, 6, 2, 10, 7, 1, 2, 8), c.limits());
   }
 
   @ParameterizedTest
   @CsvSource(delimiter = '|', value = {
-      "{\"grup\": \"x\"}|f: unknown key 'grup'; known keys here: adminGroup, domainNamePattern, group, images, libvirtUri, logDir, mail, maxCommandBytes, membersRefreshSeconds, quotas, stateDir, sweepIntervalSeconds, treeDir, users, workers",
+      "{\"grup\": \"x\"}|f: unknown key 'grup'; known keys here: adminGroup, domainNamePattern, group, images, libvirtUri, limits, logDir, mail, maxCommandBytes, membersRefreshSeconds, quotas, stateDir, sweepIntervalSeconds, treeDir, users, workers",
       "{\"mail\": {\"port\": 25}}|f: unknown key 'mail.port'; known keys here: adminAddress, digestMinutes, enabled, from, giveUpDays, passwordFile, sendmail, smtpHost, smtpPort, starttls, userAddress, username",
       "{\"mail\": {\"username\": \"wirt\"}}|f: 'mail.username' is set, so 'mail.passwordFile' is needed too: SMTP authentication takes both",
       "{\"mail\": {\"starttls\": \"yes\"}}|f: 'mail.starttls' must be true or false, not \"yes\"",
@@ -69,6 +75,10 @@ class ConfigLoaderTest {
       "{\"group\": \"Bad Group\"}|f: 'group' must be a Unix group or user name like \"vmguests\", not \"Bad Group\"",
       "{\"quotas\": {\"default\": {\"vms\": -1}}}|f: 'quotas.default.vms' must be a whole number from 0 to 100000, not -1",
       "{\"users\": {\"alice\": \"home\"}}|f: 'users.alice' must be an absolute, normalized path like \"/var/lib/wirt\", not \"home\"",
+      "{\"limits\": {\"watches\": 1}}|f: unknown key 'limits.watches'; known keys here: auditKept, auditRotateMiB, outboxPerUser, pendingRecordBytes, pendingRecords, recordAttempts, recordGiveUpMinutes, refusalBurst, refusalsPerMinute, rejectedKept, watchesPerUser",
+      "{\"limits\": {\"watchesPerUser\": 0}}|f: 'limits.watchesPerUser' must be a whole number from 1 to 1000000, not 0",
+      "{\"limits\": {\"refusalsPerMinute\": 1.5}}|f: 'limits.refusalsPerMinute' must be a whole number from 1 to 60000, not 1.5",
+      "{\"limits\": {\"pendingRecordBytes\": 100}}|f: 'limits.pendingRecordBytes' must be a whole number from 4096 to 1073741824, not 100",
       "[]|f: must be a JSON object like {\"group\": \"vmguests\"}"})
   void refusesWithAMessageNamingTheKey(String json, String message) {
     assertEquals(message, assertThrows(ConfigException.class, () -> ConfigLoader.parse("f", json)).getMessage());

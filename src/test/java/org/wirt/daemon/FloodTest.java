@@ -69,6 +69,33 @@ class FloodTest {
     }
   }
 
+  /**
+   * SPEC 8: a flood of refusals costs bounded memory and disk. 20,000 here (a couple of minutes on
+   * a shared 2-core machine); the benchmark runs 200,000 (docs/BENCHMARKS.md). Every bound follows
+   * from the budgets: no timing is asserted.
+   */
+  @Test
+  void twentyThousandRefusalsCostBoundedMemoryJournalOutboxAuditAndHistory() throws Exception {
+    int n = Integer.getInteger("wirt.flood.refusals", 20_000);
+    RefusalFlood.Figures f = RefusalFlood.run(n);
+    org.wirt.config.LimitsConfig l = f.limits();
+    assertEquals(n, f.told(), "every refusal recorded in full or counted in a summary");
+    assertTrue(f.otherServed() >= 2, "bob's commands were served throughout");
+    assertTrue(f.heapAfterBytes() - f.heapBeforeBytes() < 32L << 20,
+        "heap grew by " + (f.heapAfterBytes() - f.heapBeforeBytes()) + " bytes");
+    assertTrue(f.journalBytes() < (1 << 20) + 64 * 1024, "journal " + f.journalBytes() + " bytes");
+    assertTrue(f.outboxFiles() <= l.outboxPerUser() + 1, f.outboxFiles() + " outbox files");
+    assertTrue(f.rejectedEntries() <= l.rejectedKept() + l.rejectedKept() / 4,
+        f.rejectedEntries() + " entries in rejected/");
+    assertTrue(f.historyLines() <= f.tokens(), f.historyLines() + " history lines for "
+        + f.tokens() + " tokens");
+    assertTrue(f.historyBytes() <= f.tokens() * RefusalFlood.LINE_BYTES);
+    long auditLines = f.tokens() + f.otherServed();
+    assertTrue(f.auditLines() <= auditLines, f.auditLines() + " audit lines");
+    assertTrue(f.auditBytes() <= auditLines * RefusalFlood.LINE_BYTES, f.auditBytes()
+        + " audit bytes");
+  }
+
   private static long count(Path dir) throws Exception {
     try (Stream<Path> files = Files.list(dir)) {
       return files.count();

@@ -56,6 +56,8 @@ final class Harness implements AutoCloseable {
     }
   };
   private Daemon daemon;
+  /** Replaces the recording notifier when set before {@link #start()} (a real Mailer). */
+  org.wirt.status.Notifier notifier;
   private final String uri;
   private final String extraConfig;
 
@@ -139,7 +141,8 @@ final class Harness implements AutoCloseable {
     Clock clock = Clock.systemUTC();
     daemon = new Daemon(config, members, wrap.apply(hypervisor), Inotify.open(),
         org.wirt.queue.Journal.open(stateDir),
-        new Recorder(clock, new AuditLog(logDir)), notices, clock);
+        new Recorder(clock, new AuditLog(logDir, config.limits().auditRotateBytes(),
+            config.limits().auditKept())), notifier == null ? notices : notifier, clock);
     daemon.start();
     return daemon;
   }

@@ -31,6 +31,8 @@ class HeartbeatTest {
 
   private final MutableClock clock = new MutableClock(Instant.parse("2026-11-23T10:00:00Z"));
   private Heartbeat heartbeat;
+  private org.wirt.posix.Inotify inotify;
+  private org.wirt.watch.Watcher watcher;
   private HomeTree tree;
   private Path file;
 
@@ -52,12 +54,67 @@ class HeartbeatTest {
     users.run(alice, "mkdir", "-m", "0700", root.toString());
     tree = new HomeTree(alice.identity(), alice.home(), "wirt", clock);
     tree.ensureSkeleton(List.of());
-    heartbeat = new Heartbeat(clock, Duration.ofSeconds(10));
+    inotify = org.wirt.posix.Inotify.open();
+    watcher = new org.wirt.watch.Watcher(inotify, new org.wirt.watch.WatchListener() {
+      @Override
+      public void vmDirectoriesChanged(String user) {}
+
+      @Override
+      public void entryArrived(org.wirt.queue.VmKey key, org.wirt.tree.EntryName name,
+          boolean complete) {}
+
+      @Override
+      public void overflow() {}
+    }, 2);
+    heartbeat = new Heartbeat(clock, Duration.ofSeconds(10), watcher);
     file = root.resolve(Heartbeat.FILE);
   }
 
   private Object inode() throws IOException {
     return Files.getAttribute(file, "unix:ino");
+  }
+
+  @org.junit.jupiter.api.AfterEach
+  void closeInotify() {
+    inotify.close();
+  }
+
+  @Test
+  void aUserWithMoreVmDirectoriesThanTheWatchCapIsToldTheyAreSwept() throws Exception {
+    tree.ensureSkeleton(List.of("a", "b", "c"));
+    watcher.watch(tree, List.of("a", "b"));
+    heartbeat.beat(tree, false, false);
+    JsonNode watched = JSON.readTree(file.toFile());
+    assertTrue(watched.path("watched").asBoolean());
+    assertFalse(watched.has("watchNote"));
+
+    watcher.watch(tree, List.of("a", "b", "c"));
+    assertEquals(2, watcher.watchCount() - 1, "command/vm and two VM directories, no more");
+    assertFalse(watcher.watches(alice.name(), "c"));
+    // Not due by time: the changed watch mode alone makes the beat rewrite the file.
+    clock.advance(Duration.ofSeconds(1));
+    heartbeat.beat(tree, false, false);
+    JsonNode swept = JSON.readTree(file.toFile());
+    assertFalse(swept.path("watched").asBoolean());
+    assertEquals(10, swept.path("sweptEverySeconds").asInt());
+    assertEquals("1 of your VM directories are swept every 10 s instead of watched because you"
+        + " have more than 2 VM directories (limits.watchesPerUser); your own VMs are watched"
+        + " first; remove directories of command/vm/ you do not need",
+        swept.path("watchNote").asText());
+  }
+
+  @Test
+  void overTheCapTheDirectoriesFirstInOrderTakeTheWatchesFromTheOthers() throws Exception {
+    tree.ensureSkeleton(List.of("a", "b", "own"));
+    watcher.watch(tree, List.of("a", "b"));
+    assertTrue(watcher.watches(alice.name(), "b"));
+    // "own" became the user's VM: listed first, it takes b's watch.
+    watcher.watch(tree, List.of("own", "a", "b"));
+    assertTrue(watcher.watches(alice.name(), "own"));
+    assertTrue(watcher.watches(alice.name(), "a"));
+    assertFalse(watcher.watches(alice.name(), "b"));
+    assertEquals(1 + 2, watcher.watchCount());
+    assertEquals(1, watcher.unwatchedOverCap(alice.name()));
   }
 
   @Test

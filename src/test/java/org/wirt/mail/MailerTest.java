@@ -144,7 +144,10 @@ class MailerTest {
     String body = GreenMailUtil.getBody(digest);
     assertTrue(body.contains("message: failure 0"), "the oldest are shown in full");
     assertTrue(body.contains("... and 949 more:"), body);
-    assertTrue(body.contains("317 x vm2 rejected"), "the rest are counted by VM and result");
+    assertTrue(body.contains("949 x - digest"), "past 50 queued, the rest are one digest: " + body);
+    try (var files = Files.list(state.resolve("outbox"))) {
+      assertTrue(files.count() <= 0, "all sent, nothing left");
+    }
     List<MimeMessage> roots = all(mails, "root@localhost");
     assertEquals(2, roots.size());
     assertTrue(roots.stream().anyMatch(m -> subject(m).equals("[wirt] 1000 problems for 2 users")),
@@ -153,6 +156,59 @@ class MailerTest {
     mailer.cycle();
     assertEquals(5, relay.getReceivedMessages().length);
     assertEquals(0, mailer.pending());
+  }
+
+  @Test
+  void aFloodOfNoticesKeepsAtMostTheCapAsFilesAndCountsTheRestInOneDigest() throws Exception {
+    relay.stop();
+    Mailer mailer = mailer();
+    for (int i = 0; i < 2000; i++) {
+      mailer.commandFailed(outcome("alice", "web", Verb.START, Result.REJECTED, "r" + i),
+          Optional.empty());
+    }
+    mailer.commandFailed(outcome("bob", "db", Verb.STOP, Result.FAILED, "bob's"), Optional.empty());
+    mailer.cycle();
+    assertEquals(50 + 1 + 1, files(), "alice's 50, her digest, bob's one");
+    Path digest = state.resolve("outbox/digest-alice.json");
+    assertEquals(1950, new com.fasterxml.jackson.databind.ObjectMapper().readTree(digest.toFile())
+        .path("count").asLong());
+    mailer.commandFailed(outcome("alice", "web", Verb.START, Result.REJECTED, "one more"),
+        Optional.empty());
+    mailer.cycle();
+    assertEquals(52, files(), "the digest is one file, updated");
+
+    relayUp();
+    clock.advance(Mailer.FIRST_BACKOFF);
+    mailer.cycle();
+    MimeMessage alices = to(relay.getReceivedMessages(), "alice@localhost");
+    assertEquals("[wirt] alice: 2001 problems with your VMs", alices.getSubject());
+    assertTrue(GreenMailUtil.getBody(alices).contains("1951 x - digest"),
+        GreenMailUtil.getBody(alices));
+    assertEquals(0, files());
+  }
+
+  @Test
+  void aRestartReadsAnOverfullOutboxOnceAndFoldsTheExcessIntoADigest() throws Exception {
+    relay.stop();
+    Outbox big = new Outbox(state.resolve("outbox"), 10_000);
+    for (int i = 0; i < 300; i++) {
+      big.put(new Notice(String.format("%013d-%06d.json", i, i), clock.instant(), "alice", "web",
+          "start", "rejected", "old " + i, null, null, false, false));
+    }
+    Mailer mailer = Mailer.create(config(null), state, 20, clock);
+    mailers.add(mailer);
+    assertEquals(21, files(), "20 kept, the other 280 in the digest");
+    assertEquals(21, mailer.outboxFiles());
+    relayUp();
+    mailer.cycle();
+    assertEquals("[wirt] alice: 300 problems with your VMs",
+        to(relay.getReceivedMessages(), "alice@localhost").getSubject());
+  }
+
+  private long files() throws IOException {
+    try (var files = Files.list(state.resolve("outbox"))) {
+      return files.count();
+    }
   }
 
   @Test
