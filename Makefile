@@ -24,7 +24,8 @@ demo: $(JAR)
 	java -jar $(JAR) wirtd --demo target/demo
 
 ## test: the whole suite, end-to-end tests included (as root: installs libvirt/QEMU, starts libvirtd, creates test users;
-## PackageTest installs and purges target/wirt_*_all.deb after `package`, in failsafe's integration-test phase)
+## PackageTest installs and purges target/wirt_*_all.deb after `package`, in failsafe's integration-test phase;
+## SystemdTest boots this machine's OS in a systemd-nspawn container on an overlay of / and installs it there)
 test:
 	@if [ "$$(id -u)" -ne 0 ]; then \
 	  echo "make test needs root (sudo make test): its end-to-end tests create Unix users and drive a real libvirtd" >&2; \

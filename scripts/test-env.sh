@@ -20,6 +20,10 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # bash-completion: it completes with the installed completion scripts; groff-base: it renders the
 # man pages.
 PACKAGES+=(systemd sudo strace bash-completion groff-base)
+# SystemdTest: systemd-nspawn boots this machine's OS in a container (systemd-container), where
+# it follows the README's install (make, maven) and checks the unit (ss: iproute2); lintian
+# checks the .deb.
+PACKAGES+=(systemd-container iproute2 make maven lintian)
 missing=()
 for package in "${PACKAGES[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null || true)

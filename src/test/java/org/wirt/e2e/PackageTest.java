@@ -70,6 +70,9 @@ class PackageTest {
       Path.of("/var/lib/systemd/deb-systemd-helper-masked"));
   private static final Path WANTS = Path.of("/etc/systemd/system/multi-user.target.wants/wirtd.service");
   private static final List<String> GROUPS = List.of("vmguests", "wirtadm");
+  /** postinst makes it if missing; purge removes it only when empty. */
+  private static final Path IMAGES_DIR = Path.of("/var/lib/libvirt/wirt");
+  private static boolean imagesDirBefore;
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @Test
@@ -116,6 +119,7 @@ class PackageTest {
     assertTrue(Files.isRegularFile(DEB), DEB + " missing; `mvn package` builds it");
     requireClean();
     List<String> groupsBefore = GROUPS.stream().filter(PackageTest::groupExists).toList();
+    imagesDirBefore = Files.exists(IMAGES_DIR, LinkOption.NOFOLLOW_LINKS);
     List<Path> packaged = packagedFiles();
     try {
       install();
@@ -184,6 +188,8 @@ class PackageTest {
     }
     assertMode(0700, "/var/lib/wirt");
     assertMode(0700, "/var/log/wirt");
+    // The unit's ReadWritePaths= for the default image directories, which QEMU walks through.
+    assertMode(0755, "/var/lib/libvirt/wirt");
 
     Exit verify = RealUsers.attemptAsRoot("systemd-analyze", "verify", UNIT.toString());
     assertEquals(0, verify.code(), verify.toString());
@@ -466,6 +472,10 @@ class PackageTest {
   }
 
   private static void assertPurged(List<Path> packaged) throws IOException {
+    if (!imagesDirBefore) {
+      assertFalse(Files.exists(IMAGES_DIR, LinkOption.NOFOLLOW_LINKS),
+          IMAGES_DIR + " (empty) left after dpkg -P");
+    }
     assertEquals("", packageStatus(), "dpkg -P forgets the package");
     for (Path p : packaged) {
       assertFalse(Files.exists(p, LinkOption.NOFOLLOW_LINKS), p + " left after dpkg -P");
