@@ -59,8 +59,15 @@ class BudgetTest {
           + " more wait or they hold 1048576 bytes or more (limits.pendingRecords,"
           + " limits.pendingRecordBytes); fix that: make each a regular file you own with one"
           + " link, or remove it"), refusal.get("message").asText());
-      assertTrue(Files.readString(h.tree(alice).resolve("logs/vm/web.log"))
-          .contains("you have 3 commands whose records wirt cannot write"), "told where it can be");
+      // The audit line comes first; the VM log line follows it.
+      Harness.await("told where it can be: the VM log", () -> {
+        try {
+          return Files.readString(h.tree(alice).resolve("logs/vm/web.log"))
+              .contains("you have 3 commands whose records wirt cannot write");
+        } catch (IOException e) {
+          return false;
+        }
+      });
       assertEquals(3, openJournalEntries(h), "the refusal ran nothing and is not kept");
 
       h.touch(bob, "web", "start");
@@ -152,7 +159,14 @@ class BudgetTest {
       // Every line in full or summary takes a token: no more than the bucket gave.
       assertTrue(lines.size() <= burst + Math.ceil(seconds * perMinute / 60.0) + 1,
           lines.size() + " lines in " + seconds + " s");
-      assertEquals(lines.size(), h.history(mallory).size(), "history and audit alike");
+      // Each history line follows its audit line.
+      Harness.await("history and audit alike", () -> {
+        try {
+          return h.history(mallory).size() == lines.size();
+        } catch (IOException e) {
+          return false;
+        }
+      });
       JsonNode summary = lines.stream().filter(l -> l.get("message").asText().contains(" more "))
           .findFirst().orElseThrow();
       assertTrue(summary.get("message").asText().matches("\\d+ more refusals of the same kind"

@@ -51,7 +51,9 @@ class WatchTroubleTest {
       h.await("skeleton rebuilt", () -> java.nio.file.Files.isDirectory(tree.resolve("command/vm/web")));
       h.touch(alice, "web", "start");
       assertEquals("ok", h.awaitHistory(alice, 1).get("result").asText());
-      assertTrue(java.nio.file.Files.isRegularFile(tree.resolve("info/vm/web/status.json")));
+      // status.json is written after the history line: waited for, not raced.
+      h.await("status.json rebuilt",
+          () -> java.nio.file.Files.isRegularFile(tree.resolve("info/vm/web/status.json")));
     }
   }
 
