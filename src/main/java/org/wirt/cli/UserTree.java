@@ -1,7 +1,6 @@
 package org.wirt.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -27,10 +26,6 @@ import org.wirt.command.Names;
  * rights (this runs as the user, not as root).
  */
 final class UserTree {
-  private static final JsonMapper JSON = JsonMapper.builder().build();
-  private static final DateTimeFormatter TAG_TIME =
-      DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss").withZone(ZoneOffset.UTC);
-  private static final SecureRandom RANDOM = new SecureRandom();
 
   private final Path root;
   private final Clock clock;
@@ -60,7 +55,7 @@ final class UserTree {
     try {
       // Read the time first: a beat between the two reads only makes it look older.
       last = Files.getLastModifiedTime(file).toInstant();
-      beat = JSON.readTree(Files.readString(file, StandardCharsets.UTF_8));
+      beat = Json.MAPPER.readTree(Files.readString(file, StandardCharsets.UTF_8));
     } catch (NoSuchFileException e) {
       return new Daemon.Down("wirtd has not served " + root + " yet (there is no " + file
           + "); is wirtd running, and are you a member of its group?");
@@ -103,7 +98,7 @@ final class UserTree {
 
   Optional<JsonNode> json(Path file) throws IOException {
     try {
-      return Optional.ofNullable(JSON.readTree(Files.readString(file, StandardCharsets.UTF_8)));
+      return Optional.ofNullable(Json.MAPPER.readTree(Files.readString(file, StandardCharsets.UTF_8)));
     } catch (NoSuchFileException e) {
       return Optional.empty();
     }
@@ -119,8 +114,15 @@ final class UserTree {
 
   /** A tag no earlier command of this user has: the time and 32 random bits. */
   String freshTag() {
-    return "w" + TAG_TIME.format(clock.instant()) + "-"
-        + Integer.toHexString(RANDOM.nextInt() | 0x10000000);
+    return "w" + Tags.TIME.format(clock.instant()) + "-"
+        + Integer.toHexString(Tags.RANDOM.nextInt() | 0x10000000);
+  }
+
+  /** Made by the first command that sends one: {@code wirt list} needs neither. */
+  private static final class Tags {
+    static final DateTimeFormatter TIME =
+        DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss").withZone(ZoneOffset.UTC);
+    static final SecureRandom RANDOM = new SecureRandom();
   }
 
   /**

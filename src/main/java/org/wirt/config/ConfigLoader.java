@@ -26,8 +26,14 @@ import org.wirt.config.QuotaConfig.Quota;
  */
 public final class ConfigLoader {
 
+  /**
+   * The default location of the configuration file, as a constant: the CLIs name it without
+   * making this class's JSON mapper, which {@code wirt --version} does not need.
+   */
+  public static final String DEFAULT_FILE = "/etc/wirt/wirt.json";
+
   /** The default location of the configuration file. */
-  public static final Path DEFAULT_PATH = Path.of("/etc/wirt/wirt.json");
+  public static final Path DEFAULT_PATH = Path.of(DEFAULT_FILE);
 
   private static final Pattern NAME = Pattern.compile("[a-z_][a-z0-9_.-]{0,31}\\$?");
   private static final ObjectMapper JSON =
