@@ -38,16 +38,17 @@ final class Cli {
    */
   static ExitCode execute(Object command, Subcommands subcommands, PrintWriter out,
       PrintWriter err, String... args) {
-    CommandLine cl = new CommandLine(command)
-        .setOut(out)
+    CommandLine cl = new CommandLine(command);
+    for (Class<?> sub : wanted(subcommands, args)) {
+      cl.addSubcommand(sub);
+    }
+    // After the subcommands: picocli hands streams and handler only to those it already has.
+    cl.setOut(out)
         .setErr(err)
         .setExecutionExceptionHandler((e, line, parsed) -> {
           line.getErr().println(line.getCommandName() + ": " + e.getMessage());
           return ExitCode.FAILED.code();
         });
-    for (Class<?> sub : wanted(subcommands, args)) {
-      cl.addSubcommand(sub);
-    }
     int code = cl.execute(args);
     for (ExitCode c : ExitCode.values()) {
       if (c.code() == code) {

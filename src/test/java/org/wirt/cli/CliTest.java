@@ -1,6 +1,7 @@
 package org.wirt.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -89,6 +90,24 @@ class CliTest {
       }
       assertEquals(List.copyOf(s.byName().keySet()), listed, help);
     }
+  }
+
+  @Test
+  void aSubcommandAloneWritesToTheProgramsStreams() {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    ExitCode code = org.wirt.Main.run(new PrintWriter(out, true), new PrintWriter(err, true),
+        "wirt", "start", "--help");
+    assertEquals(ExitCode.OK, code, err.toString());
+    assertTrue(out.toString().startsWith("Usage: wirt start [-hV] [--no-wait]"), out.toString());
+
+    out.getBuffer().setLength(0);
+    code = org.wirt.Main.run(new PrintWriter(out, true), new PrintWriter(err, true),
+        "wirt", "start", "--timeout", "soon", "web");
+    assertEquals(ExitCode.USAGE, code, out.toString());
+    assertTrue(err.toString().startsWith("Invalid value for option '--timeout': 'soon' is not a"
+        + " long"), err.toString());
+    assertEquals("", out.toString());
   }
 
   @Test
