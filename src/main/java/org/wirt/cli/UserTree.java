@@ -2,6 +2,8 @@ package org.wirt.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -115,14 +117,31 @@ final class UserTree {
   /** A tag no earlier command of this user has: the time and 32 random bits. */
   String freshTag() {
     return "w" + Tags.TIME.format(clock.instant()) + "-"
-        + Integer.toHexString(Tags.RANDOM.nextInt() | 0x10000000);
+        + Integer.toHexString(Tags.random() | 0x10000000);
   }
 
   /** Made by the first command that sends one: {@code wirt list} needs neither. */
   private static final class Tags {
     static final DateTimeFormatter TIME =
         DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss").withZone(ZoneOffset.UTC);
-    static final SecureRandom RANDOM = new SecureRandom();
+    private static final Path URANDOM = Path.of("/dev/urandom");
+
+    /**
+     * 32 bits from the kernel's random source, read directly: what SecureRandom's default reads
+     * here, without starting the JDK's security providers (tens of milliseconds of a command's
+     * start-up). SecureRandom where there is no /dev/urandom.
+     */
+    static int random() {
+      try (InputStream in = Files.newInputStream(URANDOM)) {
+        byte[] b = in.readNBytes(4);
+        if (b.length == 4) {
+          return ByteBuffer.wrap(b).getInt();
+        }
+      } catch (IOException e) {
+        // Below.
+      }
+      return new SecureRandom().nextInt();
+    }
   }
 
   /**
