@@ -6,6 +6,10 @@
 # driver, in-process; virsh against the test driver too, which it runs in its own process:
 #   wirt --version                 virsh --version
 #   wirt list                      virsh -c test:///default list
+#   wirt list, as installed: the   virsh -c qemu:///system list (libvirtd's socket: a
+#     tree's name read from          client-server round trip, as wirt's is with wirtd)
+#     examples/wirt.json, the home
+#     given as -Duser.home
 #   wirt start web (end to end:    virsh -c test:///<xml> start web (a shut-off domain, from an
 #     the file written, wirtd's      XML file: test:///default has none, and each virsh gets
 #     answer awaited; each run       a fresh driver, so `web` is shut off at every run)
@@ -66,6 +70,9 @@ hyperfine -N --warmup 3 --runs "$runs" --export-json "$work/hyperfine.json" \
   --prepare true -n "virsh --version" "virsh --version" \
   --prepare true -n "wirt list" "$wirt --tree $tree list" \
   --prepare true -n "virsh list" "virsh -c test:///default list" \
+  --prepare true -n "wirt list (configuration)" \
+    "$wirt_java $opts -Duser.home=$work/demo/home/alice -jar $jar wirt --config examples/wirt.json list" \
+  --prepare true -n "virsh list (libvirtd)" "virsh -c qemu:///system list" \
   --prepare "$wirt --tree $tree destroy web" -n "wirt start web" "$wirt --tree $tree start web" \
   --prepare true -n "virsh start web" "virsh -c $node start web" \
   --prepare true -n "wirtctl --version" "$wirtctl --version" >"$work/hyperfine.out"
@@ -74,14 +81,20 @@ python3 - "$work/hyperfine.json" <<'PY'
 import json, statistics, sys
 r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}
 def cell(name):
+    # Wall time, and the CPU time (user + system) the run took, which load from other work
+    # stretches less.
     x = r[name]
-    return "%.0f ± %.0f ms (median %.0f, min %.0f)" % (x["mean"] * 1e3, x["stddev"] * 1e3,
-        x["median"] * 1e3, x["min"] * 1e3)
+    return "%.0f ms (median; mean %.0f ± %.0f, min %.0f); CPU %.0f ms" % (x["median"] * 1e3,
+        x["mean"] * 1e3, x["stddev"] * 1e3, x["min"] * 1e3, (x["user"] + x["system"]) * 1e3)
 print("| wirt | time | virsh | time |")
 print("|---|---|---|---|")
-for w, v, vcmd in [("wirt --version", "virsh --version", "virsh --version"),
-                   ("wirt list", "virsh list", "virsh -c test:///default list"),
-                   ("wirt start web", "virsh start web", "virsh -c test:///<xml> start web"),
-                   ("wirtctl --version", None, "")]:
-    print("| `%s` | %s | %s | %s |" % (w, cell(w), "`%s`" % vcmd if v else "", cell(v) if v else ""))
+for wl, w, vl, v in [
+        ("`wirt --version`", "wirt --version", "`virsh --version`", "virsh --version"),
+        ("`wirt list`", "wirt list", "`virsh -c test:///default list`", "virsh list"),
+        ("`wirt list`, reading `wirt.json`", "wirt list (configuration)",
+         "`virsh -c qemu:///system list`", "virsh list (libvirtd)"),
+        ("`wirt start web`, end to end", "wirt start web", "`virsh -c test:///<xml> start web`",
+         "virsh start web"),
+        ("`wirtctl --version`", "wirtctl --version", "", None)]:
+    print("| %s | %s | %s | %s |" % (wl, cell(w), vl, cell(v) if v else ""))
 PY
