@@ -43,12 +43,7 @@ final class Cli {
       cl.addSubcommand(sub);
     }
     // After the subcommands: picocli hands streams and handler only to those it already has.
-    cl.setOut(out)
-        .setErr(err)
-        .setExecutionExceptionHandler((e, line, parsed) -> {
-          line.getErr().println(line.getCommandName() + ": " + e.getMessage());
-          return ExitCode.FAILED.code();
-        });
+    cl.setOut(out).setErr(err).setExecutionExceptionHandler(new Failed());
     int code = cl.execute(args);
     for (ExitCode c : ExitCode.values()) {
       if (c.code() == code) {
@@ -56,6 +51,20 @@ final class Cli {
       }
     }
     return ExitCode.FAILED;
+  }
+
+  /**
+   * A command that threw: its name and the message, exit status 1. A class, not a lambda: picocli's
+   * interfaces are Java 5 classes, which the class-data sharing archive cannot hold, so a lambda
+   * of one would be spun at run time, and the first such lambda of a run costs milliseconds.
+   */
+  private static final class Failed implements CommandLine.IExecutionExceptionHandler {
+    @Override
+    public int handleExecutionException(Exception e, CommandLine line,
+        CommandLine.ParseResult parsed) {
+      line.getErr().println(line.getCommandName() + ": " + e.getMessage());
+      return ExitCode.FAILED.code();
+    }
   }
 
   /** The subcommands that {@code args} need registered; see {@link #execute}. */

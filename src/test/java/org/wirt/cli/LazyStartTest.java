@@ -1,6 +1,7 @@
 package org.wirt.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
@@ -10,8 +11,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.wirt.Main;
 
 /**
  * What a short command loads in a fresh JVM: {@code wirt --version} makes no JSON mapper, and
@@ -46,6 +49,26 @@ class LazyStartTest {
     List<String> loaded = loadedBy("wirtctl", "--version");
     assertNoneLoaded(loaded, "com.fasterxml.jackson.databind.");
     assertNoneLoaded(loaded, "ch.qos.logback.");
+  }
+
+  /**
+   * pom.xml compiles org.wirt.cli and Main with {@code -XDstringConcat=inline}: an invokedynamic
+   * concatenation spins method handles at its first run, which the start-up archive cannot hold
+   * (16 of them in {@code wirt list}).
+   */
+  @Test
+  void theCliConcatenatesStringsWithoutInvokedynamic() throws Exception {
+    Path classes = Path.of(Main.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+    List<Path> files;
+    try (Stream<Path> walk = Files.walk(classes.resolve("org/wirt/cli"))) {
+      files = new ArrayList<>(walk.filter(f -> f.toString().endsWith(".class")).toList());
+    }
+    files.add(classes.resolve("org/wirt/Main.class"));
+    assertTrue(files.size() > 20, files.toString());
+    for (Path f : files) {
+      String text = new String(Files.readAllBytes(f), StandardCharsets.ISO_8859_1);
+      assertFalse(text.contains("makeConcatWithConstants"), f + " concatenates with invokedynamic");
+    }
   }
 
   private static void assertNoneLoaded(List<String> classes, String prefix) {
