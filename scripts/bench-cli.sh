@@ -13,7 +13,9 @@
 #   wirt start web (end to end:    virsh -c test:///<xml> start web (a shut-off domain, from an
 #     the file written, wirtd's      XML file: test:///default has none, and each virsh gets
 #     answer awaited; each run       a fresh driver, so `web` is shut off at every run)
-#     prepared by wirt destroy)
+#     prepared by wirt destroy,
+#     whose own failure is let be:
+#     a failed start is not)
 #   wirtctl --version              -
 # Environment: WIRT_BENCH_JAR (default target/wirt.jar), WIRT_BENCH_OPTS (JVM options instead of
 # the wrapper's, e.g. to measure without the archive), WIRT_BENCH_RUNS (default 30).
@@ -45,7 +47,7 @@ java $wirtd_opts -jar "$jar" wirtd --demo "$work/demo" >"$work/wirtd.log" 2>&1 &
 wirtd=$!
 trap 'kill $wirtd 2>/dev/null; wait $wirtd 2>/dev/null || true' EXIT
 for _ in $(seq 600); do
-  grep -q "Press Ctrl-C to stop." "$work/wirtd.log" && break
+  grep -qs "Press Ctrl-C to stop." "$work/wirtd.log" && break
   kill -0 $wirtd 2>/dev/null || { cat "$work/wirtd.log" >&2; exit 1; }
   sleep 0.1
 done
@@ -73,7 +75,8 @@ hyperfine -N --warmup 3 --runs "$runs" --export-json "$work/hyperfine.json" \
   --prepare true -n "wirt list (configuration)" \
     "$wirt_java $opts -Duser.home=$work/demo/home/alice -jar $jar wirt --config examples/wirt.json list" \
   --prepare true -n "virsh list (libvirtd)" "virsh -c qemu:///system list" \
-  --prepare "$wirt --tree $tree destroy web" -n "wirt start web" "$wirt --tree $tree start web" \
+  --prepare "sh -c '$wirt --tree $tree destroy web >/dev/null 2>&1 || true'" \
+    -n "wirt start web" "$wirt --tree $tree start web" \
   --prepare true -n "virsh start web" "virsh -c $node start web" \
   --prepare true -n "wirtctl --version" "$wirtctl --version" >"$work/hyperfine.out"
 echo "load after:  $(uptime)"
