@@ -28,6 +28,7 @@ import org.wirt.Main;
  */
 public final class CdsTraining {
   private static final Duration ANSWER_WITHIN = Duration.ofSeconds(30);
+  private static final Duration ANSWER_AFTER = Duration.ofMillis(300);
 
   private CdsTraining() {}
 
@@ -84,7 +85,11 @@ public final class CdsTraining {
     }
   }
 
-  /** What wirtd does for a {@code start}, in short: the command file goes, a result appears. */
+  /**
+   * What wirtd does for a {@code start}, in short: the command file goes, a result appears, after
+   * a while: late enough that wirt has stopped looking for it and watches (ResultWaiter), so that
+   * both ways of waiting are trained.
+   */
   private static void answerStarts(Path tree) {
     Path commands = tree.resolve("command/vm/web");
     Instant until = Instant.now().plus(ANSWER_WITHIN);
@@ -92,6 +97,7 @@ public final class CdsTraining {
       while (Instant.now().isBefore(until)) {
         try (DirectoryStream<Path> s = Files.newDirectoryStream(commands, "start.*")) {
           for (Path command : s) {
+            Thread.sleep(ANSWER_AFTER.toMillis());
             String tag = command.getFileName().toString().substring("start.".length());
             Path results = tree.resolve("info/vm/web/results");
             Path temp = results.resolve("." + tag + ".tmp");
