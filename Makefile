@@ -3,7 +3,7 @@ SHELL := /bin/bash
 MVN ?= mvn -B -ntp
 JAR := target/wirt.jar
 
-.PHONY: all build deb demo test unit bench clean
+.PHONY: all build deb demo test unit bench bench-cli clean
 
 all: build
 
@@ -56,6 +56,10 @@ bench:
 	  latency overhead overheadQemu throughput sweep flood refusals
 	@# At rest, memory and start-up in a fresh JVM with exactly the packaged options.
 	WIRT_LOG_LEVEL=WARN java $(WIRTD_OPTS) -cp $(BENCH_CP) org.wirt.bench.Bench target/bench-rest.json rest
+
+## bench-cli: wirt and wirtctl start-up beside virsh (hyperfine; about a minute): table on stdout, runs in target/bench-cli/
+bench-cli: $(JAR)
+	scripts/bench-cli.sh
 
 clean:
 	$(MVN) clean

@@ -1,7 +1,6 @@
 package org.wirt.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
@@ -26,8 +25,6 @@ import picocli.CommandLine.ParentCommand;
  * drain}.
  */
 final class DaemonCommands {
-  private static final JsonMapper JSON = JsonMapper.builder().build();
-
   private DaemonCommands() {}
 
   /** Sends one request and returns the answer; an answer with "error" becomes an exception. */
@@ -47,7 +44,7 @@ final class DaemonCommands {
         throw new DaemonDown("cannot reach " + socket + ": permission denied; run wirtctl as root"
             + " (sudo wirtctl)");
       }
-      ByteBuffer out = ByteBuffer.wrap((JSON.writeValueAsString(request) + "\n")
+      ByteBuffer out = ByteBuffer.wrap((Json.MAPPER.writeValueAsString(request) + "\n")
           .getBytes(StandardCharsets.UTF_8));
       while (out.hasRemaining()) {
         ch.write(out);
@@ -58,7 +55,7 @@ final class DaemonCommands {
         in.write(buf.array(), 0, buf.position());
         buf.clear();
       }
-      JsonNode answer = JSON.readTree(in.toString(StandardCharsets.UTF_8));
+      JsonNode answer = Json.MAPPER.readTree(in.toString(StandardCharsets.UTF_8));
       if (answer == null) {
         throw new DaemonDown("wirtd closed the connection without an answer");
       }
@@ -119,7 +116,7 @@ final class DaemonCommands {
     }
 
     static ObjectNode command(String name) {
-      ObjectNode n = JSON.createObjectNode();
+      ObjectNode n = Json.MAPPER.createObjectNode();
       n.put("command", name);
       return n;
     }

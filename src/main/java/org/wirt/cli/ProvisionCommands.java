@@ -1,6 +1,5 @@
 package org.wirt.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Files;
 import java.util.List;
@@ -12,7 +11,6 @@ import picocli.CommandLine.Parameters;
 
 /** {@code wirt create|delete|config|snapshot|revert|snapshot-delete|consolidate}. */
 final class ProvisionCommands {
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private ProvisionCommands() {}
 
@@ -49,7 +47,7 @@ final class ProvisionCommands {
 
     @Override
     String content() {
-      ObjectNode n = JSON.createObjectNode();
+      ObjectNode n = Json.MAPPER.createObjectNode();
       n.put("image", image);
       if (vcpus != null) {
         n.put("vcpus", vcpus);
@@ -107,7 +105,7 @@ final class ProvisionCommands {
 
     @Override
     String content() {
-      ObjectNode n = JSON.createObjectNode();
+      ObjectNode n = Json.MAPPER.createObjectNode();
       if (vcpus != null) {
         n.put("vcpus", vcpus);
       }

@@ -1,8 +1,9 @@
 package org.wirt.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -27,10 +28,6 @@ import org.wirt.command.Names;
  * rights (this runs as the user, not as root).
  */
 final class UserTree {
-  private static final JsonMapper JSON = JsonMapper.builder().build();
-  private static final DateTimeFormatter TAG_TIME =
-      DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss").withZone(ZoneOffset.UTC);
-  private static final SecureRandom RANDOM = new SecureRandom();
 
   private final Path root;
   private final Clock clock;
@@ -60,7 +57,7 @@ final class UserTree {
     try {
       // Read the time first: a beat between the two reads only makes it look older.
       last = Files.getLastModifiedTime(file).toInstant();
-      beat = JSON.readTree(Files.readString(file, StandardCharsets.UTF_8));
+      beat = Json.MAPPER.readTree(Files.readString(file, StandardCharsets.UTF_8));
     } catch (NoSuchFileException e) {
       return new Daemon.Down("wirtd has not served " + root + " yet (there is no " + file
           + "); is wirtd running, and are you a member of its group?");
@@ -103,7 +100,7 @@ final class UserTree {
 
   Optional<JsonNode> json(Path file) throws IOException {
     try {
-      return Optional.ofNullable(JSON.readTree(Files.readString(file, StandardCharsets.UTF_8)));
+      return Optional.ofNullable(Json.MAPPER.readTree(Files.readString(file, StandardCharsets.UTF_8)));
     } catch (NoSuchFileException e) {
       return Optional.empty();
     }
@@ -119,8 +116,32 @@ final class UserTree {
 
   /** A tag no earlier command of this user has: the time and 32 random bits. */
   String freshTag() {
-    return "w" + TAG_TIME.format(clock.instant()) + "-"
-        + Integer.toHexString(RANDOM.nextInt() | 0x10000000);
+    return "w" + Tags.TIME.format(clock.instant()) + "-"
+        + Integer.toHexString(Tags.random() | 0x10000000);
+  }
+
+  /** Made by the first command that sends one: {@code wirt list} needs neither. */
+  private static final class Tags {
+    static final DateTimeFormatter TIME =
+        DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss").withZone(ZoneOffset.UTC);
+    private static final Path URANDOM = Path.of("/dev/urandom");
+
+    /**
+     * 32 bits from the kernel's random source, read directly: what SecureRandom's default reads
+     * here, without starting the JDK's security providers (tens of milliseconds of a command's
+     * start-up). SecureRandom where there is no /dev/urandom.
+     */
+    static int random() {
+      try (InputStream in = Files.newInputStream(URANDOM)) {
+        byte[] b = in.readNBytes(4);
+        if (b.length == 4) {
+          return ByteBuffer.wrap(b).getInt();
+        }
+      } catch (IOException e) {
+        // Below.
+      }
+      return new SecureRandom().nextInt();
+    }
   }
 
   /**

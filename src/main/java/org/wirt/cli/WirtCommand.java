@@ -1,7 +1,6 @@
 package org.wirt.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -10,9 +9,12 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import org.wirt.command.Names;
 import org.wirt.config.ConfigException;
@@ -32,21 +34,18 @@ import picocli.CommandLine.ParentCommand;
 @Command(name = "wirt", mixinStandardHelpOptions = true, version = "wirt 0.1.0",
     description = {"Runs your virtual machines through wirtd: each command is a file in",
         "~/wirt/command/vm/<vm>/, and wirt waits for wirtd's answer in ~/wirt/info.",
-        "Exit status: 0 ok, 1 failed, 2 usage, 4 wirtd not serving, 5 refused, 6 timed out."},
-    subcommands = {WirtCommand.ListVms.class, WirtCommand.Status.class,
-        WirtCommand.Start.class, WirtCommand.Stop.class, WirtCommand.Destroy.class,
-        WirtCommand.Reboot.class, WirtCommand.Reset.class, WirtCommand.Suspend.class,
-        WirtCommand.Resume.class, WirtCommand.Autostart.class, WirtCommand.Log.class,
-        WirtCommand.History.class, WirtCommand.Quota.class, ProvisionCommands.Create.class,
-        ProvisionCommands.Delete.class, ProvisionCommands.Config.class,
-        ProvisionCommands.Snapshot.class, ProvisionCommands.Revert.class,
-        ProvisionCommands.SnapshotDelete.class, ProvisionCommands.Consolidate.class})
+        "Exit status: 0 ok, 1 failed, 2 usage, 4 wirtd not serving, 5 refused, 6 timed out."})
 public final class WirtCommand implements Callable<Integer> {
-  private static final JsonMapper JSON = JsonMapper.builder().build();
+  /**
+   * The subcommands, in the order of {@code wirt --help}, and the options that take a value:
+   * registered as a command line needs them (Cli.execute), not in the annotation.
+   */
+  static final Cli.Subcommands SUBCOMMANDS = new Cli.Subcommands(subcommands(),
+      Set.of("--config", "--tree"));
 
   @Option(names = "--config", paramLabel = "FILE",
       description = "wirtd's configuration, for the tree's name (default: ${DEFAULT-VALUE})")
-  Path config = ConfigLoader.DEFAULT_PATH;
+  Path config = Path.of(ConfigLoader.DEFAULT_FILE);
 
   @Option(names = "--tree", paramLabel = "DIR",
       description = "your wirt tree (default: ~/<treeDir from the configuration, wirt>)")
@@ -63,7 +62,32 @@ public final class WirtCommand implements Callable<Integer> {
   }
 
   public static ExitCode run(PrintWriter out, PrintWriter err, String... args) {
-    return Cli.execute(new WirtCommand(out, err, Clock.systemUTC()), out, err, args);
+    return Cli.execute(new WirtCommand(out, err, Clock.systemUTC()), SUBCOMMANDS, out, err, args);
+  }
+
+  private static Map<String, Class<?>> subcommands() {
+    Map<String, Class<?>> m = new LinkedHashMap<>();
+    m.put("list", ListVms.class);
+    m.put("status", Status.class);
+    m.put("start", Start.class);
+    m.put("stop", Stop.class);
+    m.put("destroy", Destroy.class);
+    m.put("reboot", Reboot.class);
+    m.put("reset", Reset.class);
+    m.put("suspend", Suspend.class);
+    m.put("resume", Resume.class);
+    m.put("autostart", Autostart.class);
+    m.put("log", Log.class);
+    m.put("history", History.class);
+    m.put("quota", Quota.class);
+    m.put("create", ProvisionCommands.Create.class);
+    m.put("delete", ProvisionCommands.Delete.class);
+    m.put("config", ProvisionCommands.Config.class);
+    m.put("snapshot", ProvisionCommands.Snapshot.class);
+    m.put("revert", ProvisionCommands.Revert.class);
+    m.put("snapshot-delete", ProvisionCommands.SnapshotDelete.class);
+    m.put("consolidate", ProvisionCommands.Consolidate.class);
+    return m;
   }
 
   @Override
@@ -357,13 +381,13 @@ public final class WirtCommand implements Callable<Integer> {
 
     @Override
     int read(UserTree tree) throws IOException {
-      ArrayNode all = JSON.createArrayNode();
+      ArrayNode all = Json.MAPPER.createArrayNode();
       List<String[]> rows = new ArrayList<>();
       rows.add(new String[] {"VM", "STATE", "VCPUS", "MEMORY", "AUTOSTART", "ADDRESSES"});
       for (String vm : tree.vms()) {
         Optional<JsonNode> s = tree.status(vm);
         s.ifPresent(all::add);
-        JsonNode n = s.orElse(JSON.createObjectNode());
+        JsonNode n = s.orElse(Json.MAPPER.createObjectNode());
         rows.add(new String[] {vm, n.path("state").asText("unknown"),
             n.has("vcpus") ? n.get("vcpus").asText() : "-",
             n.has("memoryMiB") ? n.get("memoryMiB").asText() + " MiB" : "-",
@@ -455,7 +479,7 @@ public final class WirtCommand implements Callable<Integer> {
       List<String[]> rows = new ArrayList<>();
       rows.add(new String[] {"TIME", "VM", "VERB", "RESULT", "MESSAGE"});
       for (String line : history) {
-        JsonNode h = JSON.readTree(line);
+        JsonNode h = Json.MAPPER.readTree(line);
         rows.add(new String[] {h.path("time").asText().replaceFirst("\\.\\d+Z$", "Z"),
             h.path("vm").asText(), h.path("verb").asText(), h.path("result").asText(),
             h.path("message").asText()});

@@ -3,8 +3,10 @@ package org.wirt.cli;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import org.wirt.command.Names;
 import org.wirt.config.Config;
@@ -27,14 +29,17 @@ import picocli.CommandLine.ParentCommand;
 @Command(name = "wirtctl", mixinStandardHelpOptions = true, version = "wirtctl 0.1.0",
     description = {"Administers wirt: asks the running wirtd how it does (status, users, queue),",
         "tells it to reload or drain, and gives libvirt domains to users and takes them back.",
-        "Run it as root, or as a member of the admin group through sudo."},
-    subcommands = {DaemonCommands.Status.class, DaemonCommands.Users.class,
-        DaemonCommands.Queue.class, DaemonCommands.Reload.class, DaemonCommands.Drain.class,
-        WirtctlCommand.Assign.class, WirtctlCommand.Unassign.class, ImageCommand.class})
+        "Run it as root, or as a member of the admin group through sudo."})
 public final class WirtctlCommand implements Callable<Integer> {
+  /**
+   * The subcommands, in the order of {@code wirtctl --help}, and the options that take a value:
+   * registered as a command line needs them (Cli.execute), not in the annotation.
+   */
+  static final Cli.Subcommands SUBCOMMANDS = new Cli.Subcommands(subcommands(),
+      Set.of("--config"));
 
   @Option(names = "--config", paramLabel = "FILE", description = "configuration file (default: ${DEFAULT-VALUE})")
-  Path config = ConfigLoader.DEFAULT_PATH;
+  Path config = Path.of(ConfigLoader.DEFAULT_FILE);
 
   final Caller caller;
   final PrintWriter out;
@@ -77,7 +82,20 @@ public final class WirtctlCommand implements Callable<Integer> {
 
   /** Runs wirtctl for {@code caller}. */
   public static ExitCode run(Caller caller, PrintWriter out, PrintWriter err, String... args) {
-    return Cli.execute(new WirtctlCommand(caller, out, err), out, err, args);
+    return Cli.execute(new WirtctlCommand(caller, out, err), SUBCOMMANDS, out, err, args);
+  }
+
+  private static Map<String, Class<?>> subcommands() {
+    Map<String, Class<?>> m = new LinkedHashMap<>();
+    m.put("status", DaemonCommands.Status.class);
+    m.put("users", DaemonCommands.Users.class);
+    m.put("queue", DaemonCommands.Queue.class);
+    m.put("reload", DaemonCommands.Reload.class);
+    m.put("drain", DaemonCommands.Drain.class);
+    m.put("assign", Assign.class);
+    m.put("unassign", Unassign.class);
+    m.put("image", ImageCommand.class);
+    return m;
   }
 
   @Override

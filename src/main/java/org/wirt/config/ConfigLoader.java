@@ -29,8 +29,14 @@ import org.wirt.tree.RootFiles;
  */
 public final class ConfigLoader {
 
+  /**
+   * The default location of the configuration file, as a constant: the CLIs name it without
+   * making this class's JSON mapper, which {@code wirt --version} does not need.
+   */
+  public static final String DEFAULT_FILE = "/etc/wirt/wirt.json";
+
   /** The default location of the configuration file. */
-  public static final Path DEFAULT_PATH = Path.of("/etc/wirt/wirt.json");
+  public static final Path DEFAULT_PATH = Path.of(DEFAULT_FILE);
 
   private static final int MAX_BYTES = 1 << 20;
   private static final Pattern NAME = Pattern.compile("[a-z_][a-z0-9_.-]{0,31}\\$?");

@@ -63,7 +63,10 @@ class PackageTest {
   private static final Path UNIT = Path.of("/lib/systemd/system/wirtd.service");
   /** What {@code dpkg -P wirt} removes although dpkg did not install it. */
   private static final List<Path> PURGED = List.of(Path.of("/etc/wirt"), Path.of("/var/lib/wirt"),
-      Path.of("/var/log/wirt"), Path.of("/run/wirt"), Path.of("/var/cache/wirt"));
+      Path.of("/var/log/wirt"), Path.of("/run/wirt"), Path.of("/var/cache/wirt"),
+      Path.of("/var/cache/wirt-cli"));
+  /** The class-data sharing archive postinst makes for wirt and wirtctl (README "Start-up"). */
+  private static final Path CDS_ARCHIVE = Path.of("/var/cache/wirt-cli/cli.jsa");
   /** Where deb-systemd-helper records that the unit is enabled or masked. */
   private static final List<Path> SYSTEMD_STATE = List.of(Path.of("/etc/systemd/system"),
       Path.of("/var/lib/systemd/deb-systemd-helper-enabled"),
@@ -156,9 +159,11 @@ class PackageTest {
     }
     assertMode(0440, "/etc/sudoers.d/wirt");
     assertEquals(0, (int) Files.getAttribute(Path.of("/etc/sudoers.d/wirt"), "unix:gid"));
-    for (String wrapper : List.of("/usr/sbin/wirtd", "/usr/sbin/wirtctl", "/usr/bin/wirt")) {
+    for (String wrapper : List.of("/usr/sbin/wirtd", "/usr/sbin/wirtctl", "/usr/bin/wirt",
+        "/usr/lib/wirt/update-cds-archive")) {
       assertMode(0755, wrapper);
     }
+    assertMode(0644, "/usr/lib/wirt/cli.sh");
     for (String page : List.of("/usr/share/man/man1/wirt.1.gz", "/usr/share/man/man8/wirtd.8.gz",
         "/usr/share/man/man8/wirtctl.8.gz")) {
       assertMode(0644, page);
@@ -190,6 +195,27 @@ class PackageTest {
     assertMode(0700, "/var/log/wirt");
     // The unit's ReadWritePaths= for the default image directories, which QEMU walks through.
     assertMode(0755, "/var/lib/libvirt/wirt");
+    // The start-up archive: root's, in a directory only root writes (an archive is code run by
+    // every user of wirt), readable by all; and the wrappers' JVM maps it (-Xshare:on fails if not).
+    assertMode(0755, CDS_ARCHIVE.getParent().toString());
+    assertMode(0644, CDS_ARCHIVE.toString());
+    for (Path p : List.of(CDS_ARCHIVE, CDS_ARCHIVE.getParent())) {
+      assertEquals(0, (int) Files.getAttribute(p, "unix:uid", LinkOption.NOFOLLOW_LINKS), p + " owner");
+      assertEquals(0, (int) Files.getAttribute(p, "unix:gid", LinkOption.NOFOLLOW_LINKS), p + " group");
+    }
+    Exit mapped = RealUsers.attemptAsRoot("sh", "-c", ". /usr/lib/wirt/cli.sh && wirt_cli_setup"
+        + " /usr/share/wirt/wirt.jar " + CDS_ARCHIVE + " && exec \"$wirt_java\" $wirt_opts"
+        + " -Xshare:on -jar /usr/share/wirt/wirt.jar wirt --version");
+    assertEquals(new Exit(0, "wirt 0.1.0\n", ""), mapped);
+    Exit options = RealUsers.attemptAsRoot("sh", "-c", ". /usr/lib/wirt/cli.sh && wirt_cli_setup"
+        + " /usr/share/wirt/wirt.jar " + CDS_ARCHIVE + " && echo $wirt_opts");
+    assertTrue(options.stdout().contains("-XX:SharedArchiveFile=" + CDS_ARCHIVE), options.toString());
+    // A Java runtime installed or upgraded: the trigger makes the archive again.
+    RealUsers.root("rm", CDS_ARCHIVE.toString());
+    RealUsers.root("dpkg-trigger", "--no-await", "/usr/lib/jvm");
+    RealUsers.root("dpkg", "--triggers-only", "wirt");
+    assertTrue(Files.isRegularFile(CDS_ARCHIVE), "the /usr/lib/jvm trigger did not make "
+        + CDS_ARCHIVE + " again");
 
     Exit verify = RealUsers.attemptAsRoot("systemd-analyze", "verify", UNIT.toString());
     assertEquals(0, verify.code(), verify.toString());
@@ -292,6 +318,21 @@ class PackageTest {
         Exit again = users.attempt(alice, "/usr/bin/wirt", "list");
         assertTrue(again.stdout().matches("(?s)VM +STATE .*\nweb +running +1 +128 MiB .*"),
             again.toString());
+        // Without the start-up archive (or with a broken one) wirt is slower, not different.
+        for (String broken : List.of("missing", "not an archive")) {
+          RealUsers.root("rm", "-f", CDS_ARCHIVE.toString());
+          if (!broken.equals("missing")) {
+            Files.writeString(CDS_ARCHIVE, broken);
+            Files.setLastModifiedTime(CDS_ARCHIVE, java.nio.file.attribute.FileTime.from(
+                java.time.Instant.now().plusSeconds(5)));
+          }
+          Exit without = users.attempt(alice, "/usr/bin/wirt", "list");
+          assertEquals(0, without.code(), broken + ": " + without);
+          assertEquals("", without.stderr(), broken + ": " + without);
+          assertTrue(without.stdout().matches("(?s)VM +STATE .*\nweb +running +1 +128 MiB .*"),
+              broken + ": " + without);
+        }
+        RealUsers.root("/usr/lib/wirt/update-cds-archive");
 
         // An admin: a member of wirtadm runs wirtctl through the installed sudo rule, and nothing
         // else; a user who is not one cannot.
@@ -448,6 +489,7 @@ class PackageTest {
     assertEquals("deinstall ok config-files", packageStatus());
     assertTrue(Files.exists(Path.of("/etc/wirt/wirt.json")), "dpkg -r keeps the configuration");
     assertFalse(Files.exists(Path.of("/usr/sbin/wirtd")));
+    assertFalse(Files.exists(CDS_ARCHIVE.getParent()), "dpkg -r removes the start-up archive");
 
     // A golden image and wirtd's own files; an empty directory for VM disks.
     Path state = Path.of("/var/lib/wirt");
