@@ -52,6 +52,26 @@ class ThreadFailuresTest {
   }
 
   @Test
+  void theProcessPolicyHaltsARealJvmWithSeventyWhateverItsShutdownHooksDo() throws Exception {
+    java.nio.file.Path log = java.nio.file.Files.createTempFile("wirt-fatal", ".out");
+    Process p = new ProcessBuilder(
+        java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"), FatalErrorProgram.class.getName())
+        .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    boolean ended = p.waitFor(60, TimeUnit.SECONDS);
+    if (!ended) {
+      p.destroyForcibly();
+    }
+    String out = java.nio.file.Files.readString(log);
+    java.nio.file.Files.delete(log);
+    assertTrue(ended, "still running a minute later (a halt ends it at once):\n" + out);
+    assertEquals(ThreadFailures.VM_ERROR_EXIT, p.exitValue(), out);
+    assertTrue(out.contains("fatal JVM error loop=\"fatal-loop\" thread=fatal-loop; wirtd halts with"
+        + " status 70 so that systemd restarts it"), out);
+    assertTrue(out.contains("java.lang.OutOfMemoryError: Java heap space (thrown by the test)"), out);
+  }
+
+  @Test
   void aVirtualMachineErrorWrappedByAFutureStillHalts() {
     failures.caught("serving", new CompletionException(new OutOfMemoryError("Java heap space")));
     assertEquals(List.of(ThreadFailures.VM_ERROR_EXIT), halted);
