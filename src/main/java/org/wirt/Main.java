@@ -3,9 +3,9 @@ package org.wirt;
 import java.io.PrintWriter;
 import java.util.Arrays;
 import org.wirt.cli.ExitCode;
-import org.wirt.cli.WirtCommand;
-import org.wirt.cli.WirtctlCommand;
-import org.wirt.cli.WirtdCommand;
+import org.wirt.wirt.WirtCommand;
+import org.wirt.wirtctl.WirtctlCommand;
+import org.wirt.wirtd.WirtdCommand;
 
 /**
  * The jar's entry point: {@code java -jar wirt.jar wirt|wirtd|wirtctl ...}. The first argument names

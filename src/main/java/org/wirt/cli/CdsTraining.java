@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -60,7 +61,7 @@ public final class CdsTraining {
     System.setProperty("user.home", dir.toString());
     String t = tree.toString();
 
-    Thread wirtd = new Thread(() -> answerStarts(tree), "cds-training-wirtd");
+    Thread wirtd = new Thread(() -> answerStarts(tree, Clock.systemUTC()), "cds-training-wirtd");
     wirtd.setDaemon(true);
     wirtd.start();
     for (List<String> args : List.of(
@@ -90,11 +91,11 @@ public final class CdsTraining {
    * a while: late enough that wirt has stopped looking for it and watches (ResultWaiter), so that
    * both ways of waiting are trained.
    */
-  private static void answerStarts(Path tree) {
+  private static void answerStarts(Path tree, Clock clock) {
     Path commands = tree.resolve("command/vm/web");
-    Instant until = Instant.now().plus(ANSWER_WITHIN);
+    Instant until = clock.instant().plus(ANSWER_WITHIN);
     try {
-      while (Instant.now().isBefore(until)) {
+      while (clock.instant().isBefore(until)) {
         try (DirectoryStream<Path> s = Files.newDirectoryStream(commands, "start.*")) {
           for (Path command : s) {
             Thread.sleep(ANSWER_AFTER.toMillis());

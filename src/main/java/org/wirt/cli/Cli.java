@@ -10,22 +10,22 @@ import java.util.Set;
 import picocli.CommandLine;
 
 /** How every program runs its picocli command: same streams, same exit codes, same errors. */
-final class Cli {
+public final class Cli {
   private Cli() {}
 
   /**
    * A program's subcommands by name, in the order its {@code --help} lists them, and the names of
    * its own options that take a value (which {@link #wanted} steps over).
    */
-  record Subcommands(Map<String, Class<?>> byName, Set<String> optionsWithValue) {
-    Subcommands {
+  public record Subcommands(Map<String, Class<?>> byName, Set<String> optionsWithValue) {
+    public Subcommands {
       byName = Collections.unmodifiableMap(new LinkedHashMap<>(Objects.requireNonNull(byName)));
       optionsWithValue = Set.copyOf(Objects.requireNonNull(optionsWithValue));
     }
   }
 
   /** Runs {@code command} with the subcommands its annotation names. */
-  static ExitCode execute(Object command, PrintWriter out, PrintWriter err, String... args) {
+  public static ExitCode execute(Object command, PrintWriter out, PrintWriter err, String... args) {
     return execute(command, new Subcommands(Map.of(), Set.of()), out, err, args);
   }
 
@@ -36,7 +36,7 @@ final class Cli {
    * gets only that one; {@code --version} alone gets none; anything else (help, no subcommand, a
    * mistake) gets them all, so that help and picocli's suggestions are the same as ever.
    */
-  static ExitCode execute(Object command, Subcommands subcommands, PrintWriter out,
+  public static ExitCode execute(Object command, Subcommands subcommands, PrintWriter out,
       PrintWriter err, String... args) {
     CommandLine cl = new CommandLine(command);
     for (Class<?> sub : wanted(subcommands, args)) {
@@ -54,7 +54,26 @@ final class Cli {
   }
 
   /**
-   * A command that threw: its name and the message, exit status 1. A class, not a lambda: picocli's
+   * A command that cannot go on: {@link #execute} prints its message, a whole line such as {@code
+   * wirt: ...}, on the program's stderr and ends with its exit code. What every subcommand checks
+   * first (the configuration, the tree) throws it, rather than each caller testing and returning.
+   */
+  public static final class Exit extends Exception {
+    private final ExitCode code;
+
+    public Exit(ExitCode code, String line) {
+      super(Objects.requireNonNull(line, "line"));
+      this.code = Objects.requireNonNull(code, "code");
+    }
+
+    public ExitCode code() {
+      return code;
+    }
+  }
+
+  /**
+   * A command that threw: {@link Exit}'s line and code, else its name and the message, exit
+   * status 1. A class, not a lambda: picocli's
    * interfaces are Java 5 classes, which the class-data sharing archive cannot hold, so a lambda
    * of one would be spun at run time, and the first such lambda of a run costs milliseconds.
    */
@@ -62,13 +81,17 @@ final class Cli {
     @Override
     public int handleExecutionException(Exception e, CommandLine line,
         CommandLine.ParseResult parsed) {
+      if (e instanceof Exit exit) {
+        line.getErr().println(exit.getMessage());
+        return exit.code().code();
+      }
       line.getErr().println(line.getCommandName() + ": " + e.getMessage());
       return ExitCode.FAILED.code();
     }
   }
 
   /** The subcommands that {@code args} need registered; see {@link #execute}. */
-  static List<Class<?>> wanted(Subcommands subcommands, String... args) {
+  public static List<Class<?>> wanted(Subcommands subcommands, String... args) {
     int i = 0;
     while (i < args.length) {
       String a = args[i];

@@ -3,8 +3,8 @@ package org.wirt.config;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
+import org.wirt.text.Fields;
 
 /**
  * The daemon's configuration, {@code /etc/wirt/wirt.json} (SPEC 9), with every default applied.
@@ -32,17 +32,9 @@ public record Config(
     Map<String, Path> users) {
 
   public Config {
-    Objects.requireNonNull(group, "group");
-    Objects.requireNonNull(adminGroup, "adminGroup");
-    Objects.requireNonNull(treeDir, "treeDir");
-    Objects.requireNonNull(libvirtUri, "libvirtUri");
-    Objects.requireNonNull(domainNamePattern, "domainNamePattern");
-    Objects.requireNonNull(stateDir, "stateDir");
-    Objects.requireNonNull(logDir, "logDir");
-    Objects.requireNonNull(mail, "mail");
-    Objects.requireNonNull(quotas, "quotas");
-    Objects.requireNonNull(images, "images");
-    Objects.requireNonNull(limits, "limits");
+    Fields.requireNonNull("group adminGroup treeDir libvirtUri domainNamePattern stateDir logDir mail"
+        + " quotas images limits", group, adminGroup, treeDir, libvirtUri, domainNamePattern, stateDir,
+        logDir, mail, quotas, images, limits);
     users = Map.copyOf(users);
   }
 

@@ -2,7 +2,7 @@ package org.wirt.config;
 
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Objects;
+import org.wirt.text.Fields;
 
 /**
  * Where golden images and VM disks live and how new VMs are defined (SPEC 9 {@code images}).
@@ -18,11 +18,8 @@ public record ImagesConfig(String pool, Path directory, String vmPool, Path vmDi
     String domainType, List<String> networks) {
 
   public ImagesConfig {
-    Objects.requireNonNull(pool, "pool");
-    Objects.requireNonNull(directory, "directory");
-    Objects.requireNonNull(vmPool, "vmPool");
-    Objects.requireNonNull(vmDirectory, "vmDirectory");
-    Objects.requireNonNull(domainType, "domainType");
+    Fields.requireNonNull("pool directory vmPool vmDirectory domainType",
+        pool, directory, vmPool, vmDirectory, domainType);
     networks = List.copyOf(networks);
   }
 }

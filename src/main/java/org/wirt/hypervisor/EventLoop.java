@@ -14,6 +14,7 @@ import org.wirt.threads.ThreadFailures;
 final class EventLoop {
   private static final Logger log = LoggerFactory.getLogger(EventLoop.class);
   private static final Duration STOP_WAIT = Duration.ofSeconds(5);
+  private static final Duration STOP_RETRY = Duration.ofMillis(50);
   private static final Duration RESTART_PAUSE = Duration.ofSeconds(1);
 
   private static int holders;
@@ -46,12 +47,12 @@ final class EventLoop {
     }
     Thread running = thread;
     thread = null;
-    long deadline = System.nanoTime() + STOP_WAIT.toNanos();
     try {
-      // runEventLoop sets its flag when it begins, so a stop that comes first is lost: repeat it.
-      while (running.isAlive() && System.nanoTime() < deadline) {
+      // runEventLoop sets its flag when it begins, so a stop that comes first is lost: repeat it,
+      // once per STOP_RETRY, for at most STOP_WAIT in all.
+      for (long tries = STOP_WAIT.dividedBy(STOP_RETRY); running.isAlive() && tries > 0; tries--) {
         Library.stopEventLoop();
-        running.join(50);
+        running.join(STOP_RETRY.toMillis());
       }
     } catch (LibvirtException e) {
       log.warn("cannot stop libvirt event loop", e);

@@ -23,21 +23,41 @@ public interface Hypervisor extends AutoCloseable {
   /** Returns the observed state and settings of a domain; {@link DomainState#UNDEFINED} if gone. */
   DomainStatus status(UUID uuid) throws HypervisorException;
 
-  void start(UUID uuid) throws HypervisorException;
+  /**
+   * Asks libvirt for {@code action} on the domain; a shutdown or reboot asks the guest and returns
+   * at once. The methods {@link #start} to {@link #resume} are shorthands for it.
+   */
+  void act(DomainAction action, UUID uuid) throws HypervisorException;
+
+  default void start(UUID uuid) throws HypervisorException {
+    act(DomainAction.START, uuid);
+  }
 
   /** Asks the guest to shut down (ACPI power button); returns at once. */
-  void shutdown(UUID uuid) throws HypervisorException;
+  default void shutdown(UUID uuid) throws HypervisorException {
+    act(DomainAction.SHUTDOWN, uuid);
+  }
 
-  void destroy(UUID uuid) throws HypervisorException;
+  default void destroy(UUID uuid) throws HypervisorException {
+    act(DomainAction.DESTROY, uuid);
+  }
 
   /** Asks the guest to reboot (ACPI); returns at once. */
-  void reboot(UUID uuid) throws HypervisorException;
+  default void reboot(UUID uuid) throws HypervisorException {
+    act(DomainAction.REBOOT, uuid);
+  }
 
-  void reset(UUID uuid) throws HypervisorException;
+  default void reset(UUID uuid) throws HypervisorException {
+    act(DomainAction.RESET, uuid);
+  }
 
-  void suspend(UUID uuid) throws HypervisorException;
+  default void suspend(UUID uuid) throws HypervisorException {
+    act(DomainAction.SUSPEND, uuid);
+  }
 
-  void resume(UUID uuid) throws HypervisorException;
+  default void resume(UUID uuid) throws HypervisorException {
+    act(DomainAction.RESUME, uuid);
+  }
 
   void setAutostart(UUID uuid, boolean enabled) throws HypervisorException;
 
@@ -66,16 +86,16 @@ public interface Hypervisor extends AutoCloseable {
   void onLifecycle(Consumer<LifecycleEvent> listener) throws HypervisorException;
 
   /**
-   * Returns the storage and definition calls of provisioning.
-   *
-   * @throws HypervisorException if this hypervisor cannot provision
-   */
-  /**
    * Waits, up to {@code max}, until libvirt runs no job on the domain (a start or destroy that a
    * killed wirtd asked for may still be under way); returns at once where the driver cannot tell.
    */
   default void awaitNoJob(UUID uuid, java.time.Duration max) throws HypervisorException {}
 
+  /**
+   * Returns the storage and definition calls of provisioning.
+   *
+   * @throws HypervisorException if this hypervisor cannot provision
+   */
   default Storage storage() throws HypervisorException {
     throw new HypervisorException("this hypervisor cannot create or delete VMs");
   }

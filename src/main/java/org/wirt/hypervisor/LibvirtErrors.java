@@ -47,6 +47,21 @@ final class LibvirtErrors {
         || message.contains("end of file while reading data");
   }
 
+  /** Work on libvirt that {@link #during} runs. */
+  @FunctionalInterface
+  interface Work<T> {
+    T run() throws LibvirtException, HypervisorException;
+  }
+
+  /** Runs {@code work}; a libvirt error becomes a {@link #failure} of {@code attempt}. */
+  static <T> T during(String attempt, Work<T> work) throws HypervisorException {
+    try {
+      return work.run();
+    } catch (LibvirtException e) {
+      throw failure(attempt, e);
+    }
+  }
+
   static boolean is(LibvirtException e, ErrorNumber code) {
     return e.getError() != null && e.getError().getCode() == code;
   }

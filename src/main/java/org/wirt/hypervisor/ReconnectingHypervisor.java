@@ -43,9 +43,9 @@ public final class ReconnectingHypervisor implements Hypervisor {
   private Duration backoff = FIRST_RETRY;
 
   private ReconnectingHypervisor(Opener opener, String name, Hypervisor first) {
-    this.opener = opener;
-    this.name = name;
-    this.current = first;
+    this.opener = Objects.requireNonNull(opener, "opener");
+    this.name = Objects.requireNonNull(name, "name");
+    this.current = Objects.requireNonNull(first, "first");
     // Guarded: a periodic task that throws once is never run again.
     timer.scheduleWithFixedDelay(failures.guard("wirt-libvirt-reconnect", this::check),
         LIVENESS_CHECK.toMillis(),
@@ -133,7 +133,7 @@ public final class ReconnectingHypervisor implements Hypervisor {
         failures.caught("wirt-libvirt-reconnect", e);
       }
       backoff = backoff.multipliedBy(2).compareTo(LAST_RETRY) > 0 ? LAST_RETRY : backoff.multipliedBy(2);
-      log.debug("reconnect failed uri={} retryMs={}: {}", name, backoff.toMillis(), e.getMessage());
+      log.debug("reconnect failed uri={} retryMs={}", name, backoff.toMillis(), e);
       timer.schedule(this::reconnect, backoff.toMillis(), TimeUnit.MILLISECONDS);
       return;
     }
@@ -164,38 +164,8 @@ public final class ReconnectingHypervisor implements Hypervisor {
   }
 
   @Override
-  public void start(UUID uuid) throws HypervisorException {
-    act(h -> h.start(uuid));
-  }
-
-  @Override
-  public void shutdown(UUID uuid) throws HypervisorException {
-    act(h -> h.shutdown(uuid));
-  }
-
-  @Override
-  public void destroy(UUID uuid) throws HypervisorException {
-    act(h -> h.destroy(uuid));
-  }
-
-  @Override
-  public void reboot(UUID uuid) throws HypervisorException {
-    act(h -> h.reboot(uuid));
-  }
-
-  @Override
-  public void reset(UUID uuid) throws HypervisorException {
-    act(h -> h.reset(uuid));
-  }
-
-  @Override
-  public void suspend(UUID uuid) throws HypervisorException {
-    act(h -> h.suspend(uuid));
-  }
-
-  @Override
-  public void resume(UUID uuid) throws HypervisorException {
-    act(h -> h.resume(uuid));
+  public void act(DomainAction action, UUID uuid) throws HypervisorException {
+    act(h -> h.act(action, uuid));
   }
 
   @Override

@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -52,10 +53,10 @@ public final class Mailer implements Notifier, AutoCloseable {
   private volatile boolean running;
 
   Mailer(MailConfig config, Outbox outbox, MailSender sender, Clock clock) {
-    this.config = config;
-    this.outbox = outbox;
-    this.sender = sender;
-    this.clock = clock;
+    this.config = Objects.requireNonNull(config, "config");
+    this.outbox = Objects.requireNonNull(outbox, "outbox");
+    this.sender = Objects.requireNonNull(sender, "sender");
+    this.clock = Objects.requireNonNull(clock, "clock");
   }
 
   /**
@@ -105,7 +106,7 @@ public final class Mailer implements Notifier, AutoCloseable {
     try {
       outbox.put(new Notice(id, time, user, vm, what, result, message, record, state, false, false));
     } catch (IOException e) {
-      log.error("cannot queue mail user={} vm={}: {}", user, vm, e.getMessage());
+      log.error("cannot queue mail user={} vm={}", user, vm, e);
       return;
     }
     synchronized (wake) {
@@ -118,7 +119,7 @@ public final class Mailer implements Notifier, AutoCloseable {
       try {
         cycle();
       } catch (IOException e) {
-        log.error("mail cycle failed: {}", e.getMessage());
+        log.error("mail cycle failed", e);
       } catch (RuntimeException | Error e) {
         ThreadFailures.process().caught("wirt-mail", e);
       }
@@ -182,8 +183,8 @@ public final class Mailer implements Notifier, AutoCloseable {
       throw e;
     } catch (Exception e) {
       nextAttempt = now.plus(backoff);
-      log.warn("mail relay {}:{} failed; retrying in {} s: {}", config.smtpHost(),
-          config.smtpPort(), backoff.toSeconds(), e.getMessage());
+      log.warn("mail relay {}:{} failed; retrying in {} s", config.smtpHost(),
+          config.smtpPort(), backoff.toSeconds(), e);
       backoff = backoff.multipliedBy(2).compareTo(LAST_BACKOFF) > 0
           ? LAST_BACKOFF : backoff.multipliedBy(2);
     }

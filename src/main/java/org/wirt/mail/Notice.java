@@ -1,7 +1,7 @@
 package org.wirt.mail;
 
 import java.time.Instant;
-import java.util.Objects;
+import org.wirt.text.Fields;
 import org.wirt.text.SafeText;
 
 /**
@@ -30,13 +30,8 @@ public record Notice(
     long count) {
 
   public Notice {
-    Objects.requireNonNull(id, "id");
-    Objects.requireNonNull(created, "created");
-    Objects.requireNonNull(user, "user");
-    Objects.requireNonNull(vm, "vm");
-    Objects.requireNonNull(what, "what");
-    Objects.requireNonNull(result, "result");
-    Objects.requireNonNull(message, "message");
+    Fields.requireNonNull("id created user vm what result message",
+        id, created, user, vm, what, result, message);
     vm = SafeText.escape(vm);
     what = SafeText.escape(what);
     message = SafeText.escape(message);

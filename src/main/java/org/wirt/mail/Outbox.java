@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import org.slf4j.Logger;
@@ -60,7 +61,7 @@ final class Outbox {
   }
 
   Outbox(Path dir, int perUser) throws IOException {
-    this.dir = dir;
+    this.dir = Objects.requireNonNull(dir, "dir");
     this.perUser = perUser;
     Files.createDirectories(dir);
     load();
@@ -193,7 +194,7 @@ final class Outbox {
               Math.max(1, o.path("count").asLong(1)));
           count = Math.max(1, o.path("count").asLong(1));
         } catch (IOException | RuntimeException e) {
-          log.warn("outbox file unreadable, left in place file={}: {}", f, e.getMessage());
+          log.warn("outbox file unreadable, left in place file={}", f, e);
           continue;
         }
         if (name.startsWith(DIGEST_PREFIX)) {

@@ -1,13 +1,12 @@
 package org.wirt.mail;
 
-import jakarta.mail.Message;
 import jakarta.mail.Session;
-import jakarta.mail.internet.InternetAddress;
 import jakarta.mail.internet.MimeMessage;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Objects;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import org.wirt.config.MailConfig;
@@ -24,16 +23,12 @@ final class SendmailSender implements MailSender {
   private final Session session = Session.getInstance(new Properties());
 
   SendmailSender(MailConfig config) {
-    this.config = config;
+    this.config = Objects.requireNonNull(config, "config");
   }
 
   @Override
   public void send(String to, String subject, String body) throws Exception {
-    MimeMessage m = new MimeMessage(session);
-    m.setFrom(new InternetAddress(config.from()));
-    m.setRecipients(Message.RecipientType.TO, InternetAddress.parse(to, false));
-    m.setSubject(subject, "UTF-8");
-    m.setText(body, "UTF-8");
+    MimeMessage m = MailSender.message(session, config.from(), to, subject, body);
     m.saveChanges();
     Process p = new ProcessBuilder(List.of(config.sendmail().toString(), "-oi", "-f",
         config.from(), "--", to))

@@ -1,15 +1,14 @@
 package org.wirt.mail;
 
 import jakarta.mail.Authenticator;
-import jakarta.mail.Message;
 import jakarta.mail.PasswordAuthentication;
 import jakarta.mail.Session;
 import jakarta.mail.Transport;
-import jakarta.mail.internet.InternetAddress;
 import jakarta.mail.internet.MimeMessage;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.util.Objects;
 import java.util.Properties;
 import org.wirt.config.MailConfig;
 
@@ -21,7 +20,7 @@ final class SmtpSender implements MailSender {
   private final Session session;
 
   SmtpSender(MailConfig config) throws IOException {
-    this.config = config;
+    this.config = Objects.requireNonNull(config, "config");
     Properties p = new Properties();
     p.put("mail.smtp.host", config.smtpHost());
     p.put("mail.smtp.port", Integer.toString(config.smtpPort()));
@@ -48,13 +47,7 @@ final class SmtpSender implements MailSender {
 
   @Override
   public void send(String to, String subject, String body) throws Exception {
-    MimeMessage m = new MimeMessage(session);
-    m.setFrom(new InternetAddress(config.from()));
-    m.setRecipients(Message.RecipientType.TO, InternetAddress.parse(to, false));
-    // Subjects are built from escaped names and stripped of control characters; encoding here
-    // keeps anything non-ASCII from reaching the header raw.
-    m.setSubject(subject, "UTF-8");
-    m.setText(body, "UTF-8");
+    MimeMessage m = MailSender.message(session, config.from(), to, subject, body);
     Transport.send(m);
   }
 }

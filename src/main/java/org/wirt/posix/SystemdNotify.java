@@ -37,7 +37,7 @@ public final class SystemdNotify {
     try {
       send(socket, message);
     } catch (ErrnoException | IllegalArgumentException e) {
-      log.warn("cannot notify systemd at NOTIFY_SOCKET={}: {}", socket, e.getMessage());
+      log.warn("cannot notify systemd at NOTIFY_SOCKET={}", socket, e);
     }
   }
 

@@ -23,11 +23,9 @@ import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -50,8 +48,6 @@ public final class ImageStore {
   private static final Logger log = LoggerFactory.getLogger(ImageStore.class);
   /** An image's name; no dots, so it never collides with its own file names. */
   public static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
-  private static final Set<String> DESCRIPTION_KEYS = Set.of("vcpus", "memoryMiB", "diskGiB",
-      "osVariant", "cloudInit", "kernel", "initrd", "cmdline");
   private static final ObjectMapper JSON = JsonMapper.builder()
       .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION).build();
   private static final long GIB = 1L << 30;
@@ -100,7 +96,7 @@ public final class ImageStore {
       try {
         find(name).ifPresent(images::add);
       } catch (IOException e) {
-        log.warn("skipping image name={}: {}", name, e.getMessage());
+        log.warn("skipping image name={}", name, e);
       }
     }
     return images;
@@ -121,7 +117,7 @@ public final class ImageStore {
     if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
       return Optional.empty();
     }
-    return Optional.of(describe(name, file, format, root, description.toString(), 1));
+    return Optional.of(ImageDescription.describe(name, file, format, root, description.toString(), 1));
   }
 
   /**
@@ -166,7 +162,7 @@ public final class ImageStore {
     }
     String descriptionWhere = description == null ? "the description" : description.toString();
     for (String key : List.of("kernel", "initrd")) {
-      Optional<String> boot = absolute(given, key, descriptionWhere);
+      Optional<String> boot = ImageDescription.absolute(given, key, descriptionWhere);
       if (boot.isPresent()) {
         checkBootFile(reader, key, boot.get(), descriptionWhere);
       }
@@ -209,7 +205,7 @@ public final class ImageStore {
         if (!stored.has("diskGiB")) {
           stored.put("diskGiB", minDisk);
         }
-        image = describe(name, config.directory().resolve(name + "." + format), format, stored,
+        image = ImageDescription.describe(name, config.directory().resolve(name + "." + format), format, stored,
             descriptionWhere, minDisk);
         out.chmod(0444);
       }
@@ -338,64 +334,5 @@ public final class ImageStore {
       }
     }
     return users;
-  }
-
-  private static Image describe(String name, Path file, String format, JsonNode root,
-      String where, long minDisk) {
-    for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
-      String key = it.next();
-      if (!DESCRIPTION_KEYS.contains(key) && !key.equals("format")) {
-        throw new IllegalArgumentException(where + ": unknown key '" + key + "'; known keys: "
-            + String.join(", ", new TreeSet<>(DESCRIPTION_KEYS)));
-      }
-    }
-    int diskGiB = number(root, "diskGiB", (int) minDisk, (int) minDisk, 65536, where);
-    return new Image(name, file, format,
-        number(root, "vcpus", 1, 1, 256, where),
-        number(root, "memoryMiB", 1024, 64, 4 * 1024 * 1024, where),
-        diskGiB,
-        root.path("osVariant").asText("generic"),
-        bool(root, "cloudInit", true, where),
-        absolute(root, "kernel", where).map(Path::of),
-        absolute(root, "initrd", where).map(Path::of),
-        Optional.ofNullable(root.get("cmdline")).map(JsonNode::asText));
-  }
-
-  private static int number(JsonNode root, String key, int fallback, int min, int max,
-      String where) {
-    JsonNode value = root.get(key);
-    if (value == null) {
-      return fallback;
-    }
-    if (!value.isIntegralNumber() || !value.canConvertToInt() || value.asInt() < min
-        || value.asInt() > max) {
-      throw new IllegalArgumentException(where + ": '" + key + "' is " + value
-          + "; it must be a whole number from " + min + " to " + max);
-    }
-    return value.asInt();
-  }
-
-  private static boolean bool(JsonNode root, String key, boolean fallback, String where) {
-    JsonNode value = root.get(key);
-    if (value == null) {
-      return fallback;
-    }
-    if (!value.isBoolean()) {
-      throw new IllegalArgumentException(where + ": '" + key + "' is " + value
-          + "; it must be true or false");
-    }
-    return value.asBoolean();
-  }
-
-  private static Optional<String> absolute(JsonNode root, String key, String where) {
-    JsonNode value = root.get(key);
-    if (value == null) {
-      return Optional.empty();
-    }
-    if (!value.isTextual() || !value.asText().startsWith("/")) {
-      throw new IllegalArgumentException(where + ": '" + key + "' is " + value
-          + "; it must be an absolute path");
-    }
-    return Optional.of(value.asText());
   }
 }

@@ -30,7 +30,7 @@ final class AbsolutePaths {
    * {@code O_NOFOLLOW}); a failure says what is there instead of a {@code wanted}.
    */
   static Fd open(Fd dir, String name, String where, int flags, String wanted) throws IOException {
-    byte[] raw = Names.bytes(name);
+    byte[] raw = TreeNames.bytes(name);
     try {
       return dir.openAt(raw, flags, 0, where);
     } catch (ErrnoException e) {

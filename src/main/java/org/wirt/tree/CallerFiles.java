@@ -87,7 +87,7 @@ public final class CallerFiles {
 
   private static Fd openFile(Identity as, Fd dir, String name, String where, String what)
       throws IOException {
-    byte[] raw = Names.bytes(name);
+    byte[] raw = TreeNames.bytes(name);
     Stat before = stat(as, dir, raw, where);
     refuseUnlessPlain(before, where, what);
     Fd file;

@@ -39,8 +39,7 @@ final class RejectedPruner {
     rejected.forEachName(raw -> {
       Stat st = TreeIo.statOrNull(rejected, raw, rejected.what());
       if (st != null) {
-        entries.add(new Entry(new EntryName(raw), TreeIo.entryType(st), st.mtimeNanos(),
-            st.size()));
+        entries.add(TreeIo.entry(new EntryName(raw), st));
       }
       return entries.size() < limit;
     });

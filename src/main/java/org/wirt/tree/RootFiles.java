@@ -95,12 +95,12 @@ public final class RootFiles {
     try (Fd dir = openDir(parent(path))) {
       Stat st;
       try {
-        st = dir.statAt(Names.bytes(name(path)), where);
+        st = dir.statAt(TreeNames.bytes(name(path)), where);
       } catch (ErrnoException e) {
         if (e.errno() == ErrnoException.ENOENT) {
           return;
         }
-        throw AbsolutePaths.explain(dir, Names.bytes(name(path)), where, e, "file");
+        throw AbsolutePaths.explain(dir, TreeNames.bytes(name(path)), where, e, "file");
       }
       if (st.isSymlink()) {
         throw new IOException(where + " is a symbolic link; give the path it points to, whose "

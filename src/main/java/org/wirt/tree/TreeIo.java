@@ -14,6 +14,7 @@ import java.nio.file.NoSuchFileException;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Objects;
 import java.util.zip.GZIPOutputStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,9 +37,9 @@ final class TreeIo {
   /** Opens the directory {@code name} in {@code parent}; a link or non-directory there is an error. */
   static Fd openDir(Fd parent, String name, String where) throws IOException {
     try {
-      return parent.openAt(Names.bytes(name), DIR_FLAGS, 0, where);
+      return parent.openAt(TreeNames.bytes(name), DIR_FLAGS, 0, where);
     } catch (ErrnoException e) {
-      throw explain(parent, Names.bytes(name), where, e, "directory");
+      throw explain(parent, TreeNames.bytes(name), where, e, "directory");
     }
   }
 
@@ -80,7 +81,7 @@ final class TreeIo {
    * file, a FIFO) is unlinked, never followed, and replaced by a directory.
    */
   static Fd ensureDir(Fd parent, String name, String where, String user) throws IOException {
-    byte[] raw = Names.bytes(name);
+    byte[] raw = TreeNames.bytes(name);
     Stat st = statOrNull(parent, raw, where);
     if (st != null && !st.isDirectory()) {
       parent.unlinkAt(raw, 0, where);
@@ -113,7 +114,7 @@ final class TreeIo {
    * temporary file by {@code content}, so that it never needs to be in memory at once.
    */
   static void replaceFile(Fd dir, byte[] name, String where, Content content) throws IOException {
-    byte[] tmp = Names.bytes(".wirt-" + HexFormat.of().formatHex(randomBytes()) + ".tmp");
+    byte[] tmp = TreeNames.bytes(".wirt-" + HexFormat.of().formatHex(randomBytes()) + ".tmp");
     try {
       try (Fd f = dir.openAt(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600, where + " (temporary)")) {
         content.writeTo(f);
@@ -156,7 +157,7 @@ final class TreeIo {
     private final Fd fd;
 
     FdOutputStream(Fd fd) {
-      this.fd = fd;
+      this.fd = Objects.requireNonNull(fd, "fd");
     }
 
     @Override
@@ -189,9 +190,7 @@ final class TreeIo {
   static IOException explain(Fd parent, byte[] name, String where, ErrnoException e, String wanted) {
     boolean dir = wanted.equals("directory");
     if (e.errno() == ErrnoException.ENOENT) {
-      NoSuchFileException missing = new NoSuchFileException(where);
-      missing.initCause(e);
-      return missing;
+      return missing(where, e);
     }
     if (e.errno() == ErrnoException.ELOOP || e.errno() == ErrnoException.ENOTDIR || e.errno() == ErrnoException.ENXIO) {
       try {
@@ -231,6 +230,18 @@ final class TreeIo {
     return type.phrase();
   }
 
+  /** The entry {@code name} as {@code st} describes it. */
+  static Entry entry(EntryName name, Stat st) {
+    return new Entry(name, entryType(st), st.mtimeNanos(), st.size());
+  }
+
+  /** A {@link NoSuchFileException} for {@code where}, caused by {@code cause}. */
+  static NoSuchFileException missing(String where, Throwable cause) {
+    NoSuchFileException missing = new NoSuchFileException(where);
+    missing.initCause(cause);
+    return missing;
+  }
+
   static FileFacts facts(Stat st) {
     return new FileFacts(st.dev(), st.ino(), entryType(st), st.uid(), st.nlink(), st.size(), st.mtimeNanos());
   }
@@ -245,7 +256,7 @@ final class TreeIo {
 
   private static void mkdir(Fd parent, String name, String where) throws IOException {
     try {
-      parent.mkdirAt(Names.bytes(name), 0700, where);
+      parent.mkdirAt(TreeNames.bytes(name), 0700, where);
     } catch (ErrnoException e) {
       if (e.errno() != ErrnoException.EEXIST) {
         throw e;
@@ -254,7 +265,7 @@ final class TreeIo {
   }
 
   private static Fd reopen(Fd dir) throws IOException {
-    return dir.openAt(Names.bytes("."), DIR_FLAGS, 0, dir.what());
+    return dir.openAt(TreeNames.bytes("."), DIR_FLAGS, 0, dir.what());
   }
 
   private static void closeUnlessRoot(Fd fd, Fd root) throws IOException {

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
 import org.slf4j.Logger;
@@ -26,8 +27,8 @@ public final class GroupMembers implements Members {
   private boolean warnedMissing;
 
   public GroupMembers(Nss nss, String group) {
-    this.nss = nss;
-    this.group = group;
+    this.nss = Objects.requireNonNull(nss, "nss");
+    this.group = Objects.requireNonNull(group, "group");
   }
 
   @Override

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
@@ -66,8 +67,8 @@ public final class Watcher implements Runnable, AutoCloseable {
     if (perUser < 1) {
       throw new IllegalArgumentException("perUser must be positive, not " + perUser);
     }
-    this.inotify = inotify;
-    this.listener = listener;
+    this.inotify = Objects.requireNonNull(inotify, "inotify");
+    this.listener = Objects.requireNonNull(listener, "listener");
     this.perUser = perUser;
   }
 

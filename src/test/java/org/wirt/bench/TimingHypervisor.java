@@ -6,6 +6,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
+import org.wirt.hypervisor.DomainAction;
 import org.wirt.hypervisor.DomainStatus;
 import org.wirt.hypervisor.Hypervisor;
 import org.wirt.hypervisor.HypervisorException;
@@ -80,40 +81,11 @@ final class TimingHypervisor implements Hypervisor {
   }
 
   @Override
-  public void start(UUID uuid) throws HypervisorException {
-    called(uuid);
-    real.start(uuid);
-  }
-
-  @Override
-  public void shutdown(UUID uuid) throws HypervisorException {
-    real.shutdown(uuid);
-  }
-
-  @Override
-  public void destroy(UUID uuid) throws HypervisorException {
-    called(uuid);
-    real.destroy(uuid);
-  }
-
-  @Override
-  public void reboot(UUID uuid) throws HypervisorException {
-    real.reboot(uuid);
-  }
-
-  @Override
-  public void reset(UUID uuid) throws HypervisorException {
-    real.reset(uuid);
-  }
-
-  @Override
-  public void suspend(UUID uuid) throws HypervisorException {
-    real.suspend(uuid);
-  }
-
-  @Override
-  public void resume(UUID uuid) throws HypervisorException {
-    real.resume(uuid);
+  public void act(DomainAction action, UUID uuid) throws HypervisorException {
+    if (action == DomainAction.START || action == DomainAction.DESTROY) {
+      called(uuid);
+    }
+    real.act(action, uuid);
   }
 
   @Override

@@ -14,8 +14,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.wirt.testing.RealUsers;
+import org.wirt.testing.Await;
 import org.wirt.testing.RealUsers.User;
+import org.wirt.testing.RealUsers;
+import org.wirt.testing.WirtdFixture;
 
 /**
  * Attacks by a real user (mallory) on the root daemon. Each proves that the entry is refused with a
@@ -24,7 +26,7 @@ import org.wirt.testing.RealUsers.User;
  */
 @Tag("root")
 class AttackTest {
-  private Harness h;
+  private WirtdFixture h;
   private User mallory;
   private User bob;
   private Path secretDir;
@@ -33,7 +35,7 @@ class AttackTest {
 
   @BeforeEach
   void start() throws Exception {
-    h = new Harness();
+    h = new WirtdFixture();
     mallory = h.user();
     bob = h.user();
     h.domain(mallory.name() + "-web", mallory, "web");
@@ -122,7 +124,7 @@ class AttackTest {
   void replacesASymlinkedOwnedVmDirectoryWithoutFollowingIt() throws Exception {
     h.plantLink(mallory, vmDir(), secretDir.resolve("vm/web"));
     h.daemon().sweepNow();
-    h.await("command/vm/web is a real directory again",
+    Await.until("command/vm/web is a real directory again",
         () -> Files.isDirectory(vmDir(), java.nio.file.LinkOption.NOFOLLOW_LINKS));
     assertEquals(secretAtime, Files.getAttribute(secret, "lastAccessTime"));
     assertTrue(h.history(mallory).stream().noneMatch(l -> l.get("verb").asText().equals("start")),
@@ -135,7 +137,7 @@ class AttackTest {
     Path command = h.tree(mallory).resolve("command");
     h.plantLink(mallory, command, secretDir);
     h.daemon().sweepNow();
-    h.await("command/ is a real directory again",
+    Await.until("command/ is a real directory again",
         () -> Files.isDirectory(command, java.nio.file.LinkOption.NOFOLLOW_LINKS));
     assertEquals(secretAtime, Files.getAttribute(secret, "lastAccessTime"));
     assertTrue(h.history(mallory).stream().noneMatch(l -> l.get("verb").asText().equals("start")));
@@ -152,7 +154,7 @@ class AttackTest {
     h.plantLink(mallory, tree.resolve("info"), open);
     h.plantLink(mallory, tree.resolve("logs"), open);
     h.touch(mallory, "web", "start");
-    h.await("the start ran", () -> !Files.exists(vmDir().resolve("start")));
+    Await.until("the start ran", () -> !Files.exists(vmDir().resolve("start")));
     h.daemon().sweepNow();
     try (Stream<Path> files = Files.list(open)) {
       assertEquals(List.of(), files.toList(), "nothing was written into bob's directory");
@@ -244,6 +246,9 @@ class AttackTest {
     JsonNode line = rejection(1);
     assertTrue(line.get("message").asText().contains("'\\xe2\\x80\\xae\\xe2\\x80\\xa8\\xc2\\x85x'"),
         line.toString());
+    // The VM log line is written last, after the history line and the audit record.
+    Path vmLog = h.tree(mallory).resolve("logs/vm/web.log");
+    Await.until("the record in " + vmLog, () -> !Files.readString(vmLog).isEmpty());
     for (Path record : List.of(h.tree(mallory).resolve("logs/history.log"),
         h.tree(mallory).resolve("logs/vm/web.log"), h.logDir.resolve("audit.log"))) {
       String text = Files.readString(record);

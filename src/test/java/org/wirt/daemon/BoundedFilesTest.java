@@ -22,7 +22,9 @@ import org.wirt.queue.Journal;
 import org.wirt.status.Json;
 import org.wirt.status.Outcome;
 import org.wirt.status.Result;
+import org.wirt.testing.Await;
 import org.wirt.testing.RealUsers.User;
+import org.wirt.testing.WirtdFixture;
 
 /**
  * Issue 12, attack 3: one member makes the files wirtd appends to or lists as large as they like
@@ -36,7 +38,7 @@ import org.wirt.testing.RealUsers.User;
 class BoundedFilesTest {
   private static final FileTime LONG_AGO = FileTime.fromMillis(1000);
 
-  private Harness h;
+  private WirtdFixture h;
   private User mallory;
   private User bob;
   private ManagedDomain mallorysWeb;
@@ -58,7 +60,7 @@ class BoundedFilesTest {
 
   @BeforeEach
   void users() throws Exception {
-    h = new Harness();
+    h = new WirtdFixture();
     mallory = h.user();
     bob = h.user();
     mallorysWeb = h.domain(mallory.name() + "-web", mallory, "web");
@@ -92,7 +94,7 @@ class BoundedFilesTest {
 
   private void awaitResult(String tag) throws Exception {
     // Files.exists reads no log: the access times stay as they were.
-    Harness.await("result " + tag + " of " + mallory.name(), () -> Files.exists(result(tag)));
+    Await.until("result " + tag + " of " + mallory.name(), () -> Files.exists(result(tag)));
   }
 
   private void markUnread(Path... files) throws Exception {
@@ -200,12 +202,12 @@ class BoundedFilesTest {
     served("t1");
     // The result is written before the directory is pruned; the command counts as running until
     // all its records are written, pruning included.
-    Harness.await("t1 recorded", () -> h.daemon().running() == 0);
+    Await.until("t1 recorded", () -> h.daemon().running() == 0);
     int left = count(results);
     assertTrue(left >= 20_001 - org.wirt.tree.HomeTree.MAX_PRUNE_INSPECTED,
         "one result written, one bounded pruning pass: " + left + " left");
     served("t2");
-    Harness.await("results pruned again", () -> count(results) < left);
+    Await.until("results pruned again", () -> count(results) < left);
     assertTrue(Files.exists(result("t1")) && Files.exists(result("t2")), "the newest are kept");
     // HomeTreeBoundsTest shows that the passes end with the newest 100.
     // The admin's view of the queue lists a bounded part of command/vm.

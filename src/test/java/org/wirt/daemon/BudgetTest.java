@@ -16,7 +16,9 @@ import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.wirt.testing.Await;
 import org.wirt.testing.RealUsers.User;
+import org.wirt.testing.WirtdFixture;
 
 /**
  * Per-user budgets (SPEC 8, issue 12), attacked for real by real users: records that can never be
@@ -28,7 +30,7 @@ class BudgetTest {
 
   @Test
   void aHardLinkedHistoryFillsTheUsersBudgetThenOnlyTheirNewCommandsAreRefused() throws Exception {
-    try (Harness h = new Harness("test:///default",
+    try (WirtdFixture h = new WirtdFixture("test:///default",
         "\"limits\": {\"pendingRecords\": 3, \"recordAttempts\": 100000},")) {
       User alice = h.user();
       User bob = h.user();
@@ -44,11 +46,11 @@ class BudgetTest {
       for (int i = 1; i <= 3; i++) {
         h.touch(alice, "web", "status.p" + i);
         int n = i;
-        Harness.await("command " + i + " ran", () -> auditCount(h, alice, "\"tag\":\"p" + n) == 1);
+        Await.until("command " + i + " ran", () -> auditCount(h, alice, "\"tag\":\"p" + n) == 1);
       }
       assertEquals(3, openJournalEntries(h), "each waits for its history line, journaled");
       h.touch(alice, "web", "status.over");
-      Harness.await("refused", () -> auditCount(h, alice, "\"tag\":\"over\"") == 1);
+      Await.until("refused", () -> auditCount(h, alice, "\"tag\":\"over\"") == 1);
       JsonNode refusal = auditLines(h, alice, "\"tag\":\"over\"").get(0);
       assertEquals("rejected", refusal.get("result").asText());
       assertEquals("command/vm/web/status.over: you have 3 commands whose records wirt cannot"
@@ -60,7 +62,7 @@ class BudgetTest {
           + " limits.pendingRecordBytes); fix that: make each a regular file you own with one"
           + " link, or remove it"), refusal.get("message").asText());
       // The audit line comes first; the VM log line follows it.
-      Harness.await("told where it can be: the VM log", () -> {
+      Await.until("told where it can be: the VM log", () -> {
         try {
           return Files.readString(h.tree(alice).resolve("logs/vm/web.log"))
               .contains("you have 3 commands whose records wirt cannot write");
@@ -89,7 +91,7 @@ class BudgetTest {
 
   @Test
   void theBudgetInBytesStopsAUserWhoseRecordsAreLargeBeforeTheCount() throws Exception {
-    try (Harness h = new Harness("test:///default", "\"limits\": {\"pendingRecords\": 1000,"
+    try (WirtdFixture h = new WirtdFixture("test:///default", "\"limits\": {\"pendingRecords\": 1000,"
         + " \"pendingRecordBytes\": 4096, \"recordAttempts\": 100000},")) {
       User alice = h.user();
       h.domain(alice.name() + "-web", alice, "web");
@@ -102,7 +104,7 @@ class BudgetTest {
       for (int i = 1; ran == i - 1 && i <= 100; i++) {
         h.touch(alice, "web", "status.b" + i);
         String tag = "\"tag\":\"b" + i + "\"";
-        Harness.await("command " + i, () -> auditCount(h, alice, tag) == 1);
+        Await.until("command " + i, () -> auditCount(h, alice, tag) == 1);
         if (auditLines(h, alice, tag).get(0).get("result").asText().equals("ok")) {
           ran++;
         }
@@ -115,14 +117,14 @@ class BudgetTest {
 
   @Test
   void aRecordThatCanNeverBeWrittenIsGivenUpSaidSoAndLeavesTheJournal() throws Exception {
-    try (Harness h = new Harness("test:///default", "\"limits\": {\"recordAttempts\": 2},")) {
+    try (WirtdFixture h = new WirtdFixture("test:///default", "\"limits\": {\"recordAttempts\": 2},")) {
       User alice = h.user();
       h.domain(alice.name() + "-web", alice, "web");
       h.start();
       Path history = h.tree(alice).resolve("logs/history.log");
       h.users.sh(alice, "rm -f '" + history + "' && mkdir '" + history + "'");
       h.touch(alice, "web", "status.lost");
-      Harness.await("ran", () -> auditCount(h, alice, "\"tag\":\"lost\"") == 1);
+      Await.until("ran", () -> auditCount(h, alice, "\"tag\":\"lost\"") == 1);
       assertEquals(1, openJournalEntries(h));
       for (int i = 0; i < 3; i++) {
         h.daemon().sweepNow();
@@ -144,7 +146,7 @@ class BudgetTest {
     int burst = 5;
     int perMinute = 60;
     int kept = 20;
-    try (Harness h = new Harness("test:///default", "\"limits\": {\"refusalBurst\": " + burst
+    try (WirtdFixture h = new WirtdFixture("test:///default", "\"limits\": {\"refusalBurst\": " + burst
         + ", \"refusalsPerMinute\": " + perMinute + ", \"rejectedKept\": " + kept + "},")) {
       User mallory = h.user();
       h.domain(mallory.name() + "-web", mallory, "web");
@@ -153,14 +155,14 @@ class BudgetTest {
       long t0 = System.nanoTime();
       h.users.sh(mallory, "cd '" + vms + "' && mkdir .flood && cd .flood"
           + " && seq -f 'bogus%04g' 1 300 | xargs touch && cd .. && rmdir web && mv -T .flood web");
-      Harness.await("every refusal recorded or counted", () -> told(h, mallory) == 300);
+      Await.until("every refusal recorded or counted", () -> told(h, mallory) == 300);
       double seconds = (System.nanoTime() - t0) / 1e9;
       List<JsonNode> lines = auditLines(h, mallory, "\"result\":\"rejected\"");
       // Every line in full or summary takes a token: no more than the bucket gave.
       assertTrue(lines.size() <= burst + Math.ceil(seconds * perMinute / 60.0) + 1,
           lines.size() + " lines in " + seconds + " s");
       // Each history line follows its audit line.
-      Harness.await("history and audit alike", () -> {
+      Await.until("history and audit alike", () -> {
         try {
           return h.history(mallory).size() == lines.size();
         } catch (IOException e) {
@@ -181,7 +183,7 @@ class BudgetTest {
 
   @Test
   void pastTheWatchCapAUsersOtherDirectoriesAreSweptAndWirtdJsonSaysSo() throws Exception {
-    try (Harness h = new Harness("test:///default", "\"limits\": {\"watchesPerUser\": 2},")) {
+    try (WirtdFixture h = new WirtdFixture("test:///default", "\"limits\": {\"watchesPerUser\": 2},")) {
       User alice = h.user();
       h.domain(alice.name() + "-web", alice, "web");
       h.users.sh(alice, "mkdir -p " + Stream.of("a", "b", "c")
@@ -202,7 +204,7 @@ class BudgetTest {
         h.touch(alice, d, "status.swept");
       }
       h.daemon().sweepNow();
-      Harness.await("the swept directories served", () -> {
+      Await.until("the swept directories served", () -> {
         try {
           return h.history(alice).size() == 4;
         } catch (IOException e) {
@@ -213,7 +215,7 @@ class BudgetTest {
   }
 
   /** History and audit count refusals in full as 1 and summaries as their count. */
-  private static long told(Harness h, User u) {
+  private static long told(WirtdFixture h, User u) {
     long n = 0;
     for (JsonNode l : auditLines(h, u, "\"result\":\"rejected\"")) {
       String m = l.get("message").asText();
@@ -223,7 +225,7 @@ class BudgetTest {
     return n;
   }
 
-  private static List<JsonNode> auditLines(Harness h, User u, String containing) {
+  private static List<JsonNode> auditLines(WirtdFixture h, User u, String containing) {
     try {
       return h.audit().stream().filter(l -> l.path("user").asText().equals(u.name())
           && l.toString().contains(containing)).toList();
@@ -232,12 +234,12 @@ class BudgetTest {
     }
   }
 
-  private static long auditCount(Harness h, User u, String containing) {
+  private static long auditCount(WirtdFixture h, User u, String containing) {
     return auditLines(h, u, containing).size();
   }
 
   /** Claims not yet completed in the journal file. */
-  static int openJournalEntries(Harness h) throws IOException {
+  static int openJournalEntries(WirtdFixture h) throws IOException {
     Set<Long> open = new HashSet<>();
     for (String line : Files.readAllLines(h.stateDir.resolve("journal.log"), UTF_8)) {
       JsonNode n = JSON.readTree(line);

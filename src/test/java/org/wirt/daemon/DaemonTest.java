@@ -13,19 +13,21 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.wirt.hypervisor.ManagedDomain;
+import org.wirt.testing.Await;
 import org.wirt.testing.RealUsers.User;
+import org.wirt.testing.WirtdFixture;
 
 /** The whole daemon on libvirt's test driver, serving real users who write real files. */
 @Tag("root")
 class DaemonTest {
-  private Harness h;
+  private WirtdFixture h;
   private User alice;
   private User bob;
   private ManagedDomain aliceWeb;
 
   @BeforeEach
   void start() throws Exception {
-    h = new Harness();
+    h = new WirtdFixture();
     alice = h.user();
     bob = h.user();
     aliceWeb = h.domain(alice.name() + "-web", alice, "web");
@@ -69,7 +71,7 @@ class DaemonTest {
 
     h.awaitState(alice, "web", "running");
     assertFalse(Files.exists(h.tree(alice).resolve("command/vm/web/start.t1")), "the file is consumed");
-    h.await("status.json names the command", () -> {
+    Await.until("status.json names the command", () -> {
       try {
         return "t1".equals(h.status(alice, "web").path("lastCommand").path("tag").asText());
       } catch (java.io.IOException e) {
@@ -78,7 +80,7 @@ class DaemonTest {
     });
     assertEquals("start", h.status(alice, "web").get("lastCommand").get("verb").asText());
     // The tagged result is the last record written.
-    h.await("results/t1.json", () -> Files.exists(h.tree(alice).resolve("info/vm/web/results/t1.json")));
+    Await.until("results/t1.json", () -> Files.exists(h.tree(alice).resolve("info/vm/web/results/t1.json")));
     JsonNode tagged = new com.fasterxml.jackson.databind.ObjectMapper()
         .readTree(h.tree(alice).resolve("info/vm/web/results/t1.json").toFile());
     assertEquals("ok", tagged.get("result").asText());
@@ -104,10 +106,10 @@ class DaemonTest {
     }
     h.touch(alice, "web", "autostart");
     h.awaitHistory(alice, ++n);
-    h.await("autostart on", () -> statusField("autostart").equals("true"));
+    Await.until("autostart on", () -> statusField("autostart").equals("true"));
     h.command(alice, "web", "autostart", "--disable");
     h.awaitHistory(alice, ++n);
-    h.await("autostart off", () -> statusField("autostart").equals("false"));
+    Await.until("autostart off", () -> statusField("autostart").equals("false"));
   }
 
   private String statusField(String field) {
@@ -127,7 +129,7 @@ class DaemonTest {
     assertEquals("failed", failed.get("result").asText());
     assertEquals("reboot " + alice.name() + "-web: it is shutoff, not running; write 'start' to boot it",
         failed.get("message").asText());
-    h.await("the failure notified", () -> !h.notified.isEmpty());
+    Await.until("the failure notified", () -> !h.notified.isEmpty());
     assertEquals(List.of(alice.name() + "/web reboot failed"), h.notified, "only the failure is notified");
   }
 
@@ -157,7 +159,7 @@ class DaemonTest {
     h.awaitState(alice, "web", "running");
     h.hypervisor.destroy(aliceWeb.uuid());
     h.awaitState(alice, "web", "shutoff");
-    h.await("the event in the VM log", () -> {
+    Await.until("the event in the VM log", () -> {
       try {
         return Files.readString(h.tree(alice).resolve("logs/vm/web.log"))
             .contains("libvirt: stopped (destroyed)");

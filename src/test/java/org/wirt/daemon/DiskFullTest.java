@@ -12,8 +12,10 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.wirt.hypervisor.DomainState;
 import org.wirt.hypervisor.ManagedDomain;
-import org.wirt.testing.RealUsers;
+import org.wirt.testing.Await;
 import org.wirt.testing.RealUsers.User;
+import org.wirt.testing.RealUsers;
+import org.wirt.testing.WirtdFixture;
 
 /**
  * A full home: the command still runs, nothing is left half written, the records are written once
@@ -24,7 +26,7 @@ class DiskFullTest {
 
   @Test
   void aFullHomeDelaysRecordsWithoutLosingOrTearingThem() throws Exception {
-    try (Harness h = new Harness()) {
+    try (WirtdFixture h = new WirtdFixture()) {
       User alice = h.users.createUser();
       RealUsers.root("mount", "-t", "tmpfs", "-o", "size=256k,mode=0700,uid=" + alice.uid()
           + ",gid=" + alice.gid(), "tmpfs", alice.home().toString());
@@ -40,7 +42,7 @@ class DiskFullTest {
         h.users.sh(alice, "dd if=/dev/zero of='" + alice.home().resolve("filler")
             + "' bs=4k 2>/dev/null; true");
         h.touch(alice, "web", "start.full");
-        h.await("the start ran although the home is full",
+        Await.until("the start ran although the home is full",
             () -> state(h, web) == DomainState.RUNNING);
         h.touch(bob, "web", "start");
         assertEquals("ok", h.awaitHistory(bob, 1).get("result").asText(), "bob is served meanwhile");
@@ -56,7 +58,7 @@ class DiskFullTest {
         JsonNode start = h.awaitHistory(alice, 2);
         assertEquals("start", start.get("verb").asText());
         assertEquals("ok", start.get("result").asText());
-        h.await("the tagged result written", () -> Files.exists(
+        Await.until("the tagged result written", () -> Files.exists(
             h.tree(alice).resolve("info/vm/web/results/full.json")));
         h.daemon().sweepNow();
         assertEquals(2, h.history(alice).size(), "written once");
@@ -68,7 +70,7 @@ class DiskFullTest {
     }
   }
 
-  private static DomainState state(Harness h, ManagedDomain d) {
+  private static DomainState state(WirtdFixture h, ManagedDomain d) {
     try {
       return h.hypervisor.status(d.uuid()).state();
     } catch (Exception e) {

@@ -8,8 +8,9 @@ import java.nio.file.Path;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.wirt.testing.RealUsers;
 import org.wirt.testing.RealUsers.User;
+import org.wirt.testing.RealUsers;
+import org.wirt.testing.WirtdFixture;
 
 /** One user's flood neither starves another user nor loses commands when events overflow. */
 @Tag("root")
@@ -18,7 +19,7 @@ class FloodTest {
 
   @Test
   void aHundredThousandQueuedCommandsDoNotDelayAnotherUser() throws Exception {
-    try (Harness h = new Harness()) {
+    try (WirtdFixture h = new WirtdFixture()) {
       User mallory = h.user();
       User bob = h.user();
       h.domain(mallory.name() + "-web", mallory, "web");
@@ -50,7 +51,7 @@ class FloodTest {
   @Test
   void anOverflowingEventQueueLosesNothing() throws Exception {
     String before = RealUsers.readSysctl(MAX_QUEUED);
-    try (Harness h = new Harness()) {
+    try (WirtdFixture h = new WirtdFixture()) {
       User alice = h.user();
       h.domain(alice.name() + "-web", alice, "web");
       RealUsers.writeSysctl(MAX_QUEUED, "16");

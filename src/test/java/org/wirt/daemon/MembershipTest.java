@@ -7,8 +7,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.wirt.testing.RealUsers;
 import org.wirt.testing.RealUsers.User;
+import org.wirt.testing.RealUsers;
+import org.wirt.testing.WirtdFixture;
 
 /** Who is served follows the Unix group, read from NSS, without a restart. */
 @Tag("root")
@@ -16,7 +17,7 @@ class MembershipTest {
 
   @Test
   void aUserWhoLeavesIsNoLongerServedAndTheirCommandsWaitUntilTheyRejoin() throws Exception {
-    try (Harness h = new Harness()) {
+    try (WirtdFixture h = new WirtdFixture()) {
       String group = h.users.createGroup();
       User alice = h.user(h.users.createUser(group));
       User bob = h.user(h.users.createUserInPrimaryGroup(group));

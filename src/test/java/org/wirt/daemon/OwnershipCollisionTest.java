@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.wirt.testing.RealUsers.User;
+import org.wirt.testing.WirtdFixture;
 
 /**
  * SPEC 3's name collision: user {@code a} with VM {@code b-c} and user {@code a-b} with VM {@code
@@ -17,7 +18,7 @@ class OwnershipCollisionTest {
 
   @Test
   void aCollidingDomainNameNeverHandsOneUserTheOthersVm() throws Exception {
-    try (Harness h = new Harness()) {
+    try (WirtdFixture h = new WirtdFixture()) {
       User a = h.user();
       User ab = h.user(h.users.createNamedUser(a.name() + "-b", null));
       h.domain(a.name() + "-b-c", ab, "c");

@@ -15,14 +15,16 @@ import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.wirt.cli.Caller;
 import org.wirt.cli.ExitCode;
-import org.wirt.cli.WirtctlCommand;
 import org.wirt.posix.Nss;
+import org.wirt.testing.Await;
 import org.wirt.testing.Libvirtd;
-import org.wirt.testing.RealUsers;
 import org.wirt.testing.RealUsers.User;
+import org.wirt.testing.RealUsers;
 import org.wirt.testing.TestGuest;
+import org.wirt.testing.WirtdFixture;
+import org.wirt.wirtctl.Caller;
+import org.wirt.wirtctl.WirtctlCommand;
 
 /**
  * Golden images and VMs on the real libvirtd with real qcow2 files: an admin imports a tiny
@@ -51,7 +53,7 @@ class ProvisionEndToEndTest {
         """.formatted(imagesPool, images, vmsPool, vms);
     Path config = base.resolve("wirt.json");
     Files.writeString(config, "{\"libvirtUri\": \"" + Libvirtd.URI + "\", " + imagesConfig + "}");
-    Harness h = new Harness(Libvirtd.URI, imagesConfig + ", \"quotas\": {\"default\": "
+    WirtdFixture h = new WirtdFixture(Libvirtd.URI, imagesConfig + ", \"quotas\": {\"default\": "
         + "{\"vms\": 4, \"vcpus\": 4, \"memoryMiB\": 256, \"diskGiB\": 10}},");
     try {
       Path source = base.resolve("tiny.qcow2");
@@ -80,7 +82,7 @@ class ProvisionEndToEndTest {
       long written = System.nanoTime();
       h.command(alice, "web", "create", "{\"image\": \"tiny\", \"sshKeys\": [\"ssh-ed25519 "
           + "AAAAC3NzaC1lZDI1NTE5AAAAIGtlc3Q alice@laptop\"]}");
-      Harness.await("domain " + domain + " defined", () -> domainExists(domain));
+      Await.until("domain " + domain + " defined", () -> domainExists(domain));
       long definedMs = (System.nanoTime() - written) / 1_000_000;
       JsonNode created = h.awaitHistory(alice, 1);
       assertEquals("ok", created.get("result").asText(), created.toString());
@@ -154,7 +156,7 @@ class ProvisionEndToEndTest {
       // not the settling of a file that appeared in a directory nobody watched yet.
       written = System.nanoTime();
       h.command(alice, "web", "create", "{\"image\": \"tiny\", \"sshKeys\": []}");
-      Harness.await("domain " + domain + " defined again", () -> domainExists(domain));
+      Await.until("domain " + domain + " defined again", () -> domainExists(domain));
       definedMs = (System.nanoTime() - written) / 1_000_000;
       JsonNode again = h.awaitHistory(alice, 14);
       assertEquals("ok", again.get("result").asText(), again.toString());

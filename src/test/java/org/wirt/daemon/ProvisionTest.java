@@ -18,8 +18,10 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.wirt.hypervisor.ManagedDomain;
 import org.wirt.hypervisor.Storage;
-import org.wirt.testing.RealUsers;
+import org.wirt.testing.Await;
 import org.wirt.testing.RealUsers.User;
+import org.wirt.testing.RealUsers;
+import org.wirt.testing.WirtdFixture;
 
 /**
  * create, delete and quotas through the whole daemon on libvirt's test driver (whose volumes are
@@ -33,7 +35,7 @@ class ProvisionTest {
   private Path images;
   private Path vms;
   private String vmPool;
-  private Harness h;
+  private WirtdFixture h;
   private User alice;
   private User bob;
 
@@ -48,7 +50,7 @@ class ProvisionTest {
     RealUsers.root("qemu-img", "create", "-q", "-f", "qcow2", images.resolve("tiny.qcow2").toString(), "64M");
     Files.writeString(images.resolve("tiny.json"),
         "{\"format\": \"qcow2\", \"vcpus\": 1, \"memoryMiB\": 256, \"diskGiB\": 1, \"cloudInit\": true}");
-    h = new Harness("test:///default", """
+    h = new WirtdFixture("test:///default", """
         "images": {"pool": "t-images-%s", "directory": "%s", "vmPool": "%s", "vmDirectory": "%s",
                    "domainType": "test"},
         "quotas": {"default": {"vms": 3, "vcpus": 2, "memoryMiB": 512, "diskGiB": 3}},
@@ -105,8 +107,8 @@ class ProvisionTest {
     assertFalse(Files.exists(seed));
     assertEquals(golden, sha256(images.resolve("tiny.qcow2")));
     assertFalse(storage.domainExists(domain));
-    Harness.await("settings.json removed", () -> !Files.exists(h.tree(alice).resolve("info/vm/web/settings.json")));
-    Harness.await("quota.json back to 0 VMs", () -> {
+    Await.until("settings.json removed", () -> !Files.exists(h.tree(alice).resolve("info/vm/web/settings.json")));
+    Await.until("quota.json back to 0 VMs", () -> {
       try {
         return read(h.tree(alice).resolve("info/quota.json")).at("/usage/vms").asInt() == 0;
       } catch (Exception e) {
@@ -179,7 +181,7 @@ class ProvisionTest {
     assertEquals("rejected", refused.get("result").asText());
     assertMessage("quota exceeded: memory: 256 MiB running + 384 MiB asked > 512 MiB allowed; stop "
         + "another VM first or ask an admin for a larger quota (`wirt quota` shows yours)", refused);
-    Harness.await("quota.json shows 256 MiB running", () -> {
+    Await.until("quota.json shows 256 MiB running", () -> {
       try {
         return read(h.tree(alice).resolve("info/quota.json")).at("/usage/memoryMiB").asInt() == 256;
       } catch (Exception e) {
@@ -305,7 +307,7 @@ class ProvisionTest {
   @Test
   void aCreateInterruptedByACrashIsReportedAndNotRepeated() throws Exception {
     h.close();
-    h = new Harness("test:///default", """
+    h = new WirtdFixture("test:///default", """
         "images": {"pool": "t-images-%s", "directory": "%s", "vmPool": "%s", "vmDirectory": "%s",
                    "domainType": "test"},
         """.formatted(dir.getFileName(), images, vmPool, vms));
@@ -370,14 +372,7 @@ class ProvisionTest {
   /** Waits until the file holds JSON that satisfies {@code ok} (it is written after the history line). */
   private static JsonNode awaitJson(Path file, java.util.function.Predicate<JsonNode> ok)
       throws Exception {
-    Harness.await(file + " as expected", () -> {
-      try {
-        return ok.test(read(file));
-      } catch (Exception e) {
-        return false;
-      }
-    });
-    return read(file);
+    return Await.value(file + " as expected", WirtdFixture.DEADLINE, () -> read(file), ok);
   }
 
   private static JsonNode read(Path file) throws Exception {

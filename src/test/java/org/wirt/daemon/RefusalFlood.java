@@ -16,6 +16,8 @@ import org.wirt.config.LimitsConfig;
 import org.wirt.config.MailConfig;
 import org.wirt.mail.Mailer;
 import org.wirt.testing.RealUsers.User;
+import org.wirt.testing.Await;
+import org.wirt.testing.WirtdFixture;
 
 /**
  * One real user writes {@code commands} refused command files (names that are no verb, 1,000 in
@@ -57,7 +59,7 @@ public final class RefusalFlood {
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       port = s.getLocalPort();
     }
-    try (Harness h = new Harness("test:///default", "\"limits\": {\"auditRotateMiB\": 1},")) {
+    try (WirtdFixture h = new WirtdFixture("test:///default", "\"limits\": {\"auditRotateMiB\": 1},")) {
       User mallory = h.user();
       User bob = h.user();
       h.domain(mallory.name() + "-web", mallory, "web");
@@ -66,7 +68,7 @@ public final class RefusalFlood {
       Mailer mailer = Mailer.create(new MailConfig(true, "127.0.0.1", port, false, null, null,
           null, "wirt@localhost", "{user}@localhost", "root@localhost", 15, 3), h.stateDir,
           limits.outboxPerUser(), Clock.systemUTC());
-      h.notifier = mailer;
+      h.notifyWith(mailer);
       mailer.start();
       try {
         h.start();
@@ -98,15 +100,10 @@ public final class RefusalFlood {
           latencies.add(System.nanoTime() - start);
         }
         // Summaries wait for tokens: up to RefusalBudget.KINDS of them, one token each, at
-        // refusalsPerMinute (16 s at the default 30), longer than Harness.DEADLINE.
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(
-            60 + 60L * RefusalBudget.KINDS / limits.refusalsPerMinute());
-        while (told(h, mallory) != commands) {
-          if (System.nanoTime() > deadline) {
-            throw new AssertionError("refusals told " + told(h, mallory) + " of " + commands);
-          }
-          Thread.sleep(100);
-        }
+        // refusalsPerMinute (16 s at the default 30), longer than WirtdFixture.DEADLINE.
+        Await.value("every refusal of " + commands + " told", java.time.Duration.ofSeconds(
+            60 + 60L * RefusalBudget.KINDS / limits.refusalsPerMinute()), () -> told(h, mallory),
+            told -> told == commands);
         double seconds = (System.nanoTime() - t0) / 1e9;
         served++;
         h.touch(bob, "web", "status.after");
@@ -147,7 +144,7 @@ public final class RefusalFlood {
   }
 
   /** Refusals told in mallory's audit lines: one each, a summary for its count. */
-  private static long told(Harness h, User u) {
+  private static long told(WirtdFixture h, User u) {
     long n = 0;
     try {
       for (JsonNode l : h.audit()) {

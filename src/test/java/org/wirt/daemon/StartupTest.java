@@ -16,14 +16,16 @@ import org.junit.jupiter.api.Test;
 import org.wirt.hypervisor.DomainState;
 import org.wirt.hypervisor.Hypervisor;
 import org.wirt.hypervisor.ManagedDomain;
+import org.wirt.testing.Await;
 import org.wirt.testing.RealUsers.User;
+import org.wirt.testing.WirtdFixture;
 
 /** What wirtd does first when it starts. */
 class StartupTest {
 
   @Test
   void aCommandWaitingInTheLastTreeIsServedBeforeAnyStatusIsRead() throws Exception {
-    try (Harness h = new Harness()) {
+    try (WirtdFixture h = new WirtdFixture()) {
       List<User> users = Stream.of(h.user(), h.user(), h.user())
           .sorted(Comparator.comparing(User::name)).toList();
       for (User u : users) {
@@ -41,7 +43,7 @@ class StartupTest {
       h.start(real -> (Hypervisor) Proxy.newProxyInstance(Hypervisor.class.getClassLoader(),
           new Class<?>[] {Hypervisor.class}, (proxy, method, args) -> {
             if (method.getName().equals("status") && Thread.currentThread().getName().startsWith("wirt-sweep")) {
-              statusesMayGo.await(Harness.DEADLINE.toSeconds(), TimeUnit.SECONDS);
+              statusesMayGo.await(WirtdFixture.DEADLINE.toSeconds(), TimeUnit.SECONDS);
             }
             try {
               return method.invoke(real, args);
@@ -50,7 +52,7 @@ class StartupTest {
             }
           }));
       try {
-        Harness.await("the waiting start performed while the sweep has read no status", () -> {
+        Await.until("the waiting start performed while the sweep has read no status", () -> {
           try {
             return h.hypervisor.status(web.uuid()).state() == DomainState.RUNNING;
           } catch (Exception e) {
@@ -63,9 +65,9 @@ class StartupTest {
         statusesMayGo.countDown();
       }
       for (User u : users) {
-        Harness.await(u.name() + "'s status.json", () -> Files.exists(h.tree(u).resolve("info/vm/web/status.json")));
+        Await.until(u.name() + "'s status.json", () -> Files.exists(h.tree(u).resolve("info/vm/web/status.json")));
       }
-      Harness.await("the start's history line", () -> {
+      Await.until("the start's history line", () -> {
         try {
           return h.history(last).size() == 1;
         } catch (java.io.IOException e) {

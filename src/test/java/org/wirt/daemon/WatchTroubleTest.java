@@ -6,8 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.wirt.testing.RealUsers;
+import org.wirt.testing.Await;
 import org.wirt.testing.RealUsers.User;
+import org.wirt.testing.RealUsers;
+import org.wirt.testing.WirtdFixture;
 
 /** Where inotify cannot help, the sweep still finds every command. */
 @Tag("root")
@@ -17,7 +19,7 @@ class WatchTroubleTest {
   @Test
   void whenNoWatchCanBeAddedTheSweepServesEveryone() throws Exception {
     String before = RealUsers.readSysctl(MAX_WATCHES);
-    try (Harness h = new Harness()) {
+    try (WirtdFixture h = new WirtdFixture()) {
       User alice = h.user();
       h.domain(alice.name() + "-web", alice, "web");
       // Root's other watches already exceed 1, so no watch at all can be added now.
@@ -39,7 +41,7 @@ class WatchTroubleTest {
 
   @Test
   void aDeletedAndRecreatedTreeIsWatchedAgain() throws Exception {
-    try (Harness h = new Harness()) {
+    try (WirtdFixture h = new WirtdFixture()) {
       User alice = h.user();
       h.domain(alice.name() + "-web", alice, "web");
       h.start();
@@ -48,18 +50,18 @@ class WatchTroubleTest {
       // sees it damaged, which would race a recursive rm.
       h.users.sh(alice, "mv '" + tree + "' '" + tree + ".gone' && mkdir -p '" + tree
           + "' && rm -rf '" + tree + ".gone'");
-      h.await("skeleton rebuilt", () -> java.nio.file.Files.isDirectory(tree.resolve("command/vm/web")));
+      Await.until("skeleton rebuilt", () -> java.nio.file.Files.isDirectory(tree.resolve("command/vm/web")));
       h.touch(alice, "web", "start");
       assertEquals("ok", h.awaitHistory(alice, 1).get("result").asText());
       // status.json is written after the history line: waited for, not raced.
-      h.await("status.json rebuilt",
+      Await.until("status.json rebuilt",
           () -> java.nio.file.Files.isRegularFile(tree.resolve("info/vm/web/status.json")));
     }
   }
 
   @Test
   void aHomeMountedOverOrUnmountedIsPickedUpByTheSweep() throws Exception {
-    try (Harness h = new Harness()) {
+    try (WirtdFixture h = new WirtdFixture()) {
       User alice = h.user();
       h.domain(alice.name() + "-web", alice, "web");
       h.start();

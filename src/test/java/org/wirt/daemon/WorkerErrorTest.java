@@ -12,7 +12,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.wirt.hypervisor.Hypervisor;
+import org.wirt.testing.Await;
 import org.wirt.testing.RealUsers.User;
+import org.wirt.testing.WirtdFixture;
 
 /**
  * An {@code Error} (not a VirtualMachineError, which halts wirtd: ThreadFailuresTest) thrown while
@@ -22,14 +24,14 @@ import org.wirt.testing.RealUsers.User;
  */
 @Tag("root")
 class WorkerErrorTest {
-  private Harness h;
+  private WirtdFixture h;
   private User alice;
   private final AtomicBoolean armed = new AtomicBoolean();
   private volatile String failing;
 
   @BeforeEach
   void start() throws Exception {
-    h = new Harness();
+    h = new WirtdFixture();
     alice = h.user();
     h.domain(alice.name() + "-web", alice, "web");
   }
@@ -68,7 +70,7 @@ class WorkerErrorTest {
     h.touch(alice, "web", "start");
     JsonNode started = h.awaitHistory(alice, 2);
     assertEquals("ok", started.get("result").asText(), started.toString());
-    Harness.await("no command running", () -> h.daemon().running() == 0);
+    Await.until("no command running", () -> h.daemon().running() == 0);
   }
 
   @Test
@@ -82,6 +84,6 @@ class WorkerErrorTest {
     assertTrue(!armed.get(), "the Error was thrown");
     h.touch(alice, "web", "start");
     assertEquals("ok", h.awaitHistory(alice, 2).get("result").asText());
-    Harness.await("no command running", () -> h.daemon().running() == 0);
+    Await.until("no command running", () -> h.daemon().running() == 0);
   }
 }

@@ -61,14 +61,14 @@ class CdsArchiveTest {
     Exit version = java(on);
     assertEquals(0, version.code(), version.toString());
     assertTrue(version.stdout().contains("\nwirt 0.1.0\n"), version.stdout());
-    assertTrue(version.stdout().contains("org.wirt.cli.WirtCommand source: shared objects file"),
+    assertTrue(version.stdout().contains("org.wirt.wirt.WirtCommand source: shared objects file"),
         version.stdout());
     // The training ran them: the archive has them whether a command loads them or not.
     Set<String> classes = archived(jar, archive);
-    for (String cls : List.of("org.wirt.Main", "org.wirt.cli.WirtCommand", "picocli.CommandLine",
-        "org.wirt.cli.WirtCommand$Start", "org.wirt.cli.ResultWaiter",
-        "org.wirt.cli.WirtCommand$ListVms", "com.fasterxml.jackson.databind.json.JsonMapper",
-        "org.wirt.cli.DaemonCommands", "sun.nio.fs.LinuxWatchService")) {
+    for (String cls : List.of("org.wirt.Main", "org.wirt.wirt.WirtCommand", "picocli.CommandLine",
+        "org.wirt.wirt.VmVerbs$Start", "org.wirt.wirt.ResultWaiter",
+        "org.wirt.wirt.ReadCommands$ListVms", "com.fasterxml.jackson.databind.json.JsonMapper",
+        "org.wirt.control.ControlClient", "sun.nio.fs.LinuxWatchService")) {
       assertTrue(classes.contains(cls), cls + " is not in the archive");
     }
   }

@@ -17,17 +17,18 @@ import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.wirt.hypervisor.LibvirtHypervisor;
 import org.wirt.hypervisor.Owner;
+import org.wirt.testing.Await;
 import org.wirt.testing.Libvirtd;
 import org.wirt.testing.RealUsers;
 import org.wirt.testing.RealUsers.User;
 import org.wirt.testing.TestGuest;
+import org.wirt.testing.WirtdFixture;
+import org.wirt.testing.WirtdProcess;
 
 /**
  * {@code kill -9} at any point loses nothing and runs nothing twice (SPEC 4). Users queue
@@ -44,8 +45,14 @@ class CrashTest {
 
   @Test
   void killedAgainAndAgainEveryCommandEndsOnceAndRunsOnce() throws Exception {
-    LibvirtHypervisor libvirt = Libvirtd.connect();
-    Path dir = Files.createTempDirectory("wirt-crash");
+    try (WirtdFixture h = new WirtdFixture(Libvirtd.URI,
+        "\"sweepIntervalSeconds\": 1, \"workers\": 4,")) {
+      run(h, h.hypervisor);
+    }
+  }
+
+  private void run(WirtdFixture h, LibvirtHypervisor libvirt) throws Exception {
+    RealUsers users = h.users;
     List<UUID> domains = new ArrayList<>();
     Map<UUID, AtomicInteger> started = new ConcurrentHashMap<>();
     Map<UUID, AtomicInteger> stopped = new ConcurrentHashMap<>();
@@ -56,9 +63,10 @@ class CrashTest {
         stopped.computeIfAbsent(e.uuid(), k -> new AtomicInteger()).incrementAndGet();
       }
     });
-    Process daemon = null;
-    try (RealUsers users = RealUsers.create()) {
+    WirtdProcess daemon = null;
+    try {
       String group = users.createGroup();
+      h.serveGroup(group);
       List<User> members = new ArrayList<>();
       Map<User, UUID> vms = new HashMap<>();
       for (int i = 0; i < USERS; i++) {
@@ -70,11 +78,6 @@ class CrashTest {
         vms.put(u, uuid);
         members.add(u);
       }
-      Path config = dir.resolve("wirt.json");
-      Files.writeString(config, """
-          {"group": "%s", "libvirtUri": "qemu:///system", "stateDir": "%s", "logDir": "%s",
-           "sweepIntervalSeconds": 1, "workers": 4}
-          """.formatted(group, dir.resolve("state"), dir.resolve("log")));
       // Each user's commands are staged in a hidden directory with increasing modification
       // times, then renamed into place at once.
       for (User u : members) {
@@ -94,21 +97,22 @@ class CrashTest {
       long deadline = System.nanoTime() + DEADLINE.toNanos();
       while (remaining(members) > 0) {
         assertTrue(System.nanoTime() < deadline, "commands left after " + kills + " kills");
-        Path out = dir.resolve("wirtd-" + kills + ".out");
-        daemon = wirtd(config, out);
-        await(() -> read(out).contains("wirtd started") || !isAlive(out), "wirtd started", out);
+        WirtdProcess running = h.launchUnwaited(List.of(), Map.of());
+        daemon = running;
+        Await.until("wirtd started", DEADLINE, running::output,
+            () -> running.output().contains("wirtd started") || !isAlive(running.output()));
+        // Not a wait: the kill falls at a random point of wirtd's work, which is the scenario.
         Thread.sleep(300 + random.nextInt(1200));
-        daemon.destroyForcibly();
-        assertTrue(daemon.waitFor(30, TimeUnit.SECONDS));
+        assertTrue(daemon.kill());
         kills++;
       }
-      Path last = dir.resolve("wirtd-last.out");
-      daemon = wirtd(config, last);
+      WirtdProcess last = h.launchUnwaited(List.of(), Map.of());
+      daemon = last;
       for (User u : members) {
-        await(() -> history(u).size() >= COMMANDS, u.name() + "'s " + COMMANDS + " records", last);
+        Await.until(u.name() + "'s " + COMMANDS + " records", DEADLINE, last::output,
+            () -> history(u).size() >= COMMANDS);
       }
-      daemon.destroy();
-      assertTrue(daemon.waitFor(30, TimeUnit.SECONDS));
+      assertTrue(daemon.stop());
       System.out.printf("crash test: %d kills, %d commands%n", kills, USERS * COMMANDS);
 
       int interrupted = 0;
@@ -136,7 +140,7 @@ class CrashTest {
       System.out.printf("crash test: %d commands were interrupted and reconciled%n", interrupted);
     } finally {
       if (daemon != null) {
-        daemon.destroyForcibly();
+        daemon.kill();
       }
       for (UUID uuid : domains) {
         try {
@@ -146,8 +150,6 @@ class CrashTest {
         }
         libvirt.undefine(uuid);
       }
-      libvirt.close();
-      RealUsers.root("rm", "-rf", dir.toString());
     }
   }
 
@@ -173,14 +175,9 @@ class CrashTest {
     return lines;
   }
 
-  private static Process wirtd(Path config, Path out) throws IOException {
-    return new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), "org.wirt.Main", "wirtd", "--config",
-        config.toString()).redirectErrorStream(true).redirectOutput(out.toFile()).start();
-  }
-
-  private static boolean isAlive(Path out) {
-    return !read(out).contains("wirtd:");
+  /** Whether wirtd has not (yet) said why it could not start. */
+  private static boolean isAlive(String output) {
+    return !output.contains("wirtd:");
   }
 
   private static String read(Path file) {
@@ -188,17 +185,6 @@ class CrashTest {
       return Files.exists(file) ? Files.readString(file, UTF_8) : "";
     } catch (IOException e) {
       return "";
-    }
-  }
-
-  private static void await(BooleanSupplier condition, String what, Path out)
-      throws InterruptedException {
-    long deadline = System.nanoTime() + DEADLINE.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out waiting for " + what + "\n" + read(out));
-      }
-      Thread.sleep(5);
     }
   }
 }

@@ -27,7 +27,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -43,6 +42,7 @@ import org.wirt.testing.RealUsers;
 import org.wirt.testing.RealUsers.Exit;
 import org.wirt.testing.RealUsers.User;
 import org.wirt.testing.TestGuest;
+import org.wirt.testing.WirtdProcess;
 
 /**
  * The Debian package, installed for real: {@code dpkg -i target/wirt_<version>_all.deb}, its files
@@ -233,7 +233,7 @@ class PackageTest {
   private static void serveARealUser() throws Exception {
     Path dir = Files.createTempDirectory("wirt-package");
     List<UUID> domains = new ArrayList<>();
-    Process daemon = null;
+    WirtdProcess daemon = null;
     Path out = dir.resolve("wirtd.out");
     Path syscalls = dir.resolve("syscalls");
     // sudo makes /run/sudo/ts on first use; it goes again if it was not here before.
@@ -266,14 +266,14 @@ class PackageTest {
             .redirectErrorStream(true).redirectOutput(out.toFile());
         wirtd.environment().put("NOTIFY_SOCKET", systemd.path().toString());
         wirtd.environment().put("XDG_CACHE_HOME", cache.toString());
-        daemon = wirtd.start();
-        Process running = daemon;
-        await("wirtd started", running, out, () -> read(out).contains("wirtd started"));
+        daemon = WirtdProcess.start(wirtd, out);
+        WirtdProcess running = daemon;
+        running.awaitStarted(DEADLINE);
         assertEquals(Optional.of("READY=1\nSTATUS=serving 1 users"), systemd.receive(60_000),
             read(out));
         // sh, setpriv and strace exec; strace forks the wrapper, which execs the JVM: so the JVM
         // is the wrapper's process, which under systemd is the main process (NotifyAccess=main).
-        List<ProcessHandle> children = daemon.children().toList();
+        List<ProcessHandle> children = daemon.process().children().toList();
         assertEquals(1, children.size(), children.toString());
         ProcessHandle jvm = children.get(0);
         assertTrue(jvm.info().command().orElse("").endsWith("/java"),
@@ -285,7 +285,7 @@ class PackageTest {
         assertEquals("assigned " + domain + " to " + alice.name() + " (uid " + alice.uid()
             + ") as VM 'web': ~" + alice.name() + "/wirt/command/vm/web/\n", withoutLog(assign.stdout()));
         Path vmDir = alice.home().resolve("wirt/command/vm/web");
-        await("web in " + alice.name() + "'s tree", running, out, () -> Files.isDirectory(vmDir));
+        running.await("web in " + alice.name() + "'s tree", DEADLINE, () -> Files.isDirectory(vmDir));
 
         // The installed bash completion, as the user: subcommands, and VM names from the tree.
         assertEquals(List.of("list", "status", "start", "stop", "destroy", "reboot", "reset",
@@ -300,7 +300,7 @@ class PackageTest {
         // The file way: nothing but a file, written by the user.
         users.run(alice, "touch", vmDir.resolve("start").toString());
         Path status = alice.home().resolve("wirt/info/vm/web/status.json");
-        await("status.json says running", running, out, () -> "running".equals(state(status)));
+        running.await("status.json says running", DEADLINE, () -> "running".equals(state(status)));
         assertEquals(domain, JSON.readTree(status.toFile()).path("domain").asText());
 
         // The user's own wirt, with the installed /etc/wirt/wirt.json (treeDir).
@@ -311,7 +311,7 @@ class PackageTest {
         Exit destroy = users.attempt(alice, "/usr/bin/wirt", "destroy", "web");
         assertEquals(0, destroy.code(), destroy + "\n--- wirtd ---\n" + read(out));
         assertEquals("powered off " + domain + "\n", destroy.stdout());
-        await("status.json says shutoff", running, out, () -> "shutoff".equals(state(status)));
+        running.await("status.json says shutoff", DEADLINE, () -> "shutoff".equals(state(status)));
         Exit start = users.attempt(alice, "/usr/bin/wirt", "start", "web");
         assertEquals(0, start.code(), start + "\n--- wirtd ---\n" + read(out));
         assertEquals("started " + domain + "\n", start.stdout());
@@ -351,8 +351,8 @@ class PackageTest {
         adminCannotBecomeRoot(users, bob, dir);
 
         jvm.destroy();
-        assertTrue(daemon.waitFor(60, TimeUnit.SECONDS), "wirtd stops on SIGTERM");
-        assertEquals(143, daemon.exitValue(), "the unit's SuccessExitStatus=143\n" + read(out));
+        assertTrue(daemon.process().waitFor(60, TimeUnit.SECONDS), "wirtd stops on SIGTERM");
+        assertEquals(143, daemon.process().exitValue(), "the unit's SuccessExitStatus=143\n" + read(out));
         assertTrue(read(out).contains("wirtd stopped"), read(out));
 
         Set<String> allowed = unitSystemCalls();
@@ -363,13 +363,8 @@ class PackageTest {
                 .collect(Collectors.toCollection(TreeSet::new)),
             "system calls wirtd made that the unit's SystemCallFilter= refuses (with EPERM)");
       } finally {
-        if (daemon != null && daemon.isAlive()) {
-          daemon.descendants().forEach(ProcessHandle::destroy);
-          daemon.destroy();
-          if (!daemon.waitFor(30, TimeUnit.SECONDS)) {
-            daemon.descendants().forEach(ProcessHandle::destroyForcibly);
-            daemon.destroyForcibly();
-          }
+        if (daemon != null) {
+          daemon.close();
         }
         for (UUID uuid : domains) {
           try {
@@ -727,22 +722,6 @@ class PackageTest {
       return Files.exists(file) ? Files.readString(file, UTF_8) : "";
     } catch (IOException e) {
       return "";
-    }
-  }
-
-  private static void await(String what, Process daemon, Path out, BooleanSupplier condition)
-      throws InterruptedException {
-    long deadline = System.nanoTime() + DEADLINE.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (!daemon.isAlive()) {
-        throw new AssertionError("wirtd exited with " + daemon.exitValue() + " while waiting for "
-            + what + "\n--- wirtd output ---\n" + read(out));
-      }
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out after " + DEADLINE.toSeconds() + " s waiting for "
-            + what + "\n--- wirtd output ---\n" + read(out));
-      }
-      Thread.sleep(5);
     }
   }
 }

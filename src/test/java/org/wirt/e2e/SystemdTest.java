@@ -24,6 +24,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.wirt.testing.Await;
 import org.wirt.testing.Container;
 import org.wirt.testing.RealUsers;
 import org.wirt.testing.RealUsers.Exit;
@@ -150,7 +151,7 @@ class SystemdTest {
     assertEquals("active", c.run("systemctl", "is-active", "wirtd").stdout().strip());
     for (Readme.Step step : readme.alice()) {
       if (step.command().startsWith("wirt ")) {
-        Container.await("wirtd serving alice's tree (her VM web in ~/wirt/command/vm)", DEADLINE,
+        Await.until("wirtd serving alice's tree (her VM web in ~/wirt/command/vm)", DEADLINE,
             () -> Files.isDirectory(c.path("/home/alice/wirt/command/vm/web")));
       }
       Exit e = c.shAs("alice", step.command());
@@ -160,7 +161,7 @@ class SystemdTest {
           + "` prints what the README shows");
     }
     // The last of them is the file way: a start file, consumed by wirtd.
-    Container.await("alice's start file consumed", DEADLINE,
+    Await.until("alice's start file consumed", DEADLINE,
         () -> !Files.exists(c.path("/home/alice/wirt/command/vm/web/start")));
     assertEquals("running", c.ok("virsh", "-c", URI, "domstate", "alice-web").strip());
   }
@@ -176,7 +177,7 @@ class SystemdTest {
     c.ok("kill", "-STOP", libvirtd);
     try {
       c.ok("systemctl", "start", "--no-block", "wirtd");
-      Container.await("wirtd's connection in libvirtd's accept queue", DEADLINE,
+      Await.until("wirtd's connection in libvirtd's accept queue", DEADLINE,
           () -> acceptQueue(c) >= 1);
       Map<String, String> starting = show(c, "wirtd", "ActiveState", "SubState", "MainPID",
           "StatusText");
@@ -214,11 +215,11 @@ class SystemdTest {
    */
   private static void reloadAppliesAQuotaAndRefusesABadFile(Container c) throws Exception {
     Path quota = c.path("/home/alice/wirt/info/quota.json");
-    Container.await("alice's quota.json", DEADLINE, () -> vmsLimit(quota) == 4);
+    Await.until("alice's quota.json", DEADLINE, () -> vmsLimit(quota) == 4);
     String pid = show(c, "wirtd", "MainPID").get("MainPID");
     editConfig(c, config -> object(object(config, "quotas"), "default").put("vms", 3));
     c.ok("systemctl", "reload", "wirtd");
-    Container.await("quota.json with the reloaded limit of 3 VMs", DEADLINE,
+    Await.until("quota.json with the reloaded limit of 3 VMs", DEADLINE,
         () -> vmsLimit(quota) == 3);
 
     String good = Files.readString(c.path(CONFIG), UTF_8);
@@ -227,7 +228,7 @@ class SystemdTest {
       ((ObjectNode) config).put("quotaa", 1);
     });
     c.ok("systemctl", "reload", "wirtd");
-    Container.await("the journal refusing the bad file", DEADLINE,
+    Await.until("the journal refusing the bad file", DEADLINE,
         () -> journal(c).contains("reload refused, keeping the running configuration: " + CONFIG
             + ": unknown key 'quotaa'"));
     Map<String, String> after = show(c, "wirtd", "ActiveState", "SubState", "MainPID");
@@ -285,10 +286,10 @@ class SystemdTest {
     Map<String, String> before = show(c, "wirtd", "MainPID", "NRestarts", "RestartUSec");
     c.ok("runuser", "-u", "alice", "--", "sh", "-c", "cd ~/wirt/command/vm/web"
         + " && echo timeout=300 > .stop." + tag + ".tmp && mv .stop." + tag + ".tmp stop." + tag);
-    Container.await("wirtd running alice's stop." + tag, DEADLINE,
+    Await.until("wirtd running alice's stop." + tag, DEADLINE,
         () -> journal(c).contains("verb=stop tag=" + tag));
     c.ok("kill", "-9", before.get("MainPID"));
-    Container.await("systemd to schedule the restart", DEADLINE,
+    Await.until("systemd to schedule the restart", DEADLINE,
         () -> "auto-restart".equals(show(c, "wirtd", "SubState").get("SubState")));
     long died = Long.parseLong(show(c, "wirtd", "ExecMainExitTimestampMonotonic")
         .get("ExecMainExitTimestampMonotonic"));
@@ -308,7 +309,7 @@ class SystemdTest {
         "restarted " + gap + " µs after the kill, RestartSec " + before.get("RestartUSec"));
 
     Path history = c.path("/home/alice/wirt/logs/history.log");
-    Container.await("the history line of stop." + tag, DEADLINE,
+    Await.until("the history line of stop." + tag, DEADLINE,
         () -> historyLines(history, tag).size() == 1);
     // A later command of the same VM runs after anything left of the interrupted one.
     Exit destroy = c.shAs("alice", "wirt destroy web");
@@ -410,7 +411,7 @@ class SystemdTest {
     // journald reads the probe's output on its own time: poll for all six lines.
     String[] seen = {""};
     try {
-      Container.await("the probe's six lines in the journal", DEADLINE, () -> {
+      Await.until("the probe's six lines in the journal", DEADLINE, () -> {
         try {
           // The unit comes from the stream's header; _COMM would be read from /proc, which
           // journald may find gone for a process this short.
@@ -494,7 +495,7 @@ class SystemdTest {
   }
 
   private static void awaitState(Container c, String state) throws InterruptedException {
-    Container.await("wirtd " + state, DEADLINE,
+    Await.until("wirtd " + state, DEADLINE,
         () -> state.equals(show(c, "wirtd", "ActiveState").get("ActiveState")));
   }
 

@@ -12,11 +12,12 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import com.icegreen.greenmail.util.GreenMail;
@@ -34,6 +35,8 @@ import org.wirt.testing.Libvirtd;
 import org.wirt.testing.RealUsers;
 import org.wirt.testing.RealUsers.User;
 import org.wirt.testing.TestGuest;
+import org.wirt.testing.WirtdFixture;
+import org.wirt.testing.WirtdProcess;
 
 /**
  * The real thing: {@code wirtd} as its own root process, reading its group's members from NSS,
@@ -45,12 +48,12 @@ class WirtdEndToEndTest {
   private static final Duration DEADLINE = Duration.ofSeconds(90);
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  private WirtdFixture h;
   private RealUsers users;
   private LibvirtHypervisor libvirt;
   private Path dir;
   private Path config;
-  private Path daemonLog;
-  private Process daemon;
+  private WirtdProcess daemon;
   private final List<UUID> domains = new ArrayList<>();
   private User alice;
   private User bob;
@@ -60,9 +63,20 @@ class WirtdEndToEndTest {
 
   @BeforeEach
   void setUp() throws Exception {
-    libvirt = Libvirtd.connect();
-    users = RealUsers.create();
+    int smtpPort;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1,
+        java.net.InetAddress.getLoopbackAddress())) {
+      smtpPort = s.getLocalPort();
+    }
+    h = new WirtdFixture(Libvirtd.URI, """
+        "membersRefreshSeconds": 1,
+        "mail": {"smtpHost": "127.0.0.1", "smtpPort": %d, "adminAddress": "root@localhost"}
+        """.formatted(smtpPort));
+    libvirt = h.hypervisor;
+    users = h.users;
+    dir = h.dir();
     group = users.createGroup();
+    h.serveGroup(group);
     alice = users.createUser(group);
     bob = users.createUserInPrimaryGroup(group);
     for (User u : List.of(alice, bob)) {
@@ -70,37 +84,19 @@ class WirtdEndToEndTest {
     }
     domain(alice, "web");
     domain(bob, "web");
-    dir = Files.createTempDirectory("wirt-e2e");
-    int smtpPort;
-    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1,
-        java.net.InetAddress.getLoopbackAddress())) {
-      smtpPort = s.getLocalPort();
-    }
     mailbox = new GreenMail(new ServerSetup(smtpPort, "127.0.0.1", ServerSetup.PROTOCOL_SMTP));
     mailbox.start();
-    config = dir.resolve("wirt.json");
-    Files.writeString(config, """
-        {"group": "%s", "libvirtUri": "qemu:///system", "stateDir": "%s", "logDir": "%s",
-         "sweepIntervalSeconds": 2, "membersRefreshSeconds": 1,
-         "mail": {"smtpHost": "127.0.0.1", "smtpPort": %d, "adminAddress": "root@localhost"}}
-        """.formatted(group, dir.resolve("state"), dir.resolve("log"), smtpPort));
-    daemonLog = dir.resolve("wirtd.out");
+    config = h.configFile();
     systemd = NotifyReceiver.bind(dir.resolve("notify.sock"));
-    ProcessBuilder wirtd = program(daemonLog, "wirtd", "--config", config.toString());
-    wirtd.environment().put("NOTIFY_SOCKET", systemd.path().toString());
-    daemon = wirtd.start();
-    await("wirtd started", () -> log().contains("wirtd started"));
-    await("alice's skeleton", () -> Files.isDirectory(tree(alice).resolve("command/vm/web")));
-    await("bob's skeleton", () -> Files.isDirectory(tree(bob).resolve("command/vm/web")));
+    daemon = h.launch(List.of(), Map.of("NOTIFY_SOCKET", systemd.path().toString()));
+    daemon.await("alice's skeleton", DEADLINE, () -> Files.isDirectory(tree(alice).resolve("command/vm/web")));
+    daemon.await("bob's skeleton", DEADLINE, () -> Files.isDirectory(tree(bob).resolve("command/vm/web")));
   }
 
   @AfterEach
   void tearDown() throws Exception {
     try {
-      if (daemon != null && daemon.isAlive()) {
-        daemon.destroy();
-        daemon.waitFor(30, TimeUnit.SECONDS);
-      }
+      daemon.close();
       for (UUID uuid : domains) {
         try {
           libvirt.destroy(uuid);
@@ -113,8 +109,7 @@ class WirtdEndToEndTest {
       systemd.close();
       mailbox.stop();
       libvirt.close();
-      users.close();
-      RealUsers.root("rm", "-rf", dir.toString());
+      h.close();
     }
   }
 
@@ -123,25 +118,25 @@ class WirtdEndToEndTest {
     String name = alice.name() + "-web";
     long before = System.nanoTime();
     users.run(alice, "touch", vmDir(alice, "web").resolve("start.boot").toString());
-    await("status.json says running", () -> "running".equals(state(alice, "web")));
+    daemon.await("status.json says running", DEADLINE, () -> "running".equals(state(alice, "web")));
     double toStatusMs = (System.nanoTime() - before) / 1e6;
     JsonNode started = history(alice, 1);
     assertEquals("ok", started.get("result").asText(), started.toString());
     assertEquals("started " + name, started.get("message").asText());
-    await("results/boot.json", () -> Files.exists(tree(alice).resolve("info/vm/web/results/boot.json")));
+    daemon.await("results/boot.json", DEADLINE, () -> Files.exists(tree(alice).resolve("info/vm/web/results/boot.json")));
     assertEquals("ok", result(alice, "web", "boot").get("result").asText());
     double toCallMs = sinceWritten(name, "start");
     System.out.printf("e2e latency: file written -> libvirt call %.1f ms; runuser touch -> "
         + "status.json running %.1f ms (includes runuser's own start)%n", toCallMs, toStatusMs);
 
-    await("guest listens for the power button",
+    daemon.await("guest listens for the power button", DEADLINE,
         () -> read(TestGuest.serialLog(name)).contains(TestGuest.READY));
     users.run(alice, "touch", vmDir(alice, "web").resolve("stop").toString());
     JsonNode stopped = history(alice, 2);
     assertEquals("ok", stopped.get("result").asText(), stopped.toString());
     assertTrue(stopped.get("message").asText().startsWith("shut down " + name + " in "),
         stopped.toString());
-    await("status.json says shutoff", () -> "shutoff".equals(state(alice, "web")));
+    daemon.await("status.json says shutoff", DEADLINE, () -> "shutoff".equals(state(alice, "web")));
     assertEquals("shutdown", JSON.readTree(tree(alice).resolve("info/vm/web/status.json").toFile())
         .path("reason").asText(), "the guest powered itself off, it was not destroyed");
 
@@ -161,7 +156,7 @@ class WirtdEndToEndTest {
     assertEquals("ok", history(bob, 2).get("result").asText());
     assertEquals("shutoff", state(bob, "web"));
 
-    await("the refusal mailed to bob and root", () -> mailbox.getReceivedMessages().length >= 2);
+    daemon.await("the refusal mailed to bob and root", DEADLINE, () -> mailbox.getReceivedMessages().length >= 2);
     jakarta.mail.internet.MimeMessage[] mails = mailbox.getReceivedMessages();
     assertEquals(2, mails.length, "one mail each");
     for (String to : List.of(bob.name() + "@localhost", "root@localhost")) {
@@ -200,7 +195,7 @@ class WirtdEndToEndTest {
     RealUsers.Exit again = users.attempt(alice, wirt("resume", "web"));
     assertEquals(0, again.code(), again.toString());
 
-    await("guest listens for the power button",
+    daemon.await("guest listens for the power button", DEADLINE,
         () -> read(TestGuest.serialLog(alice.name() + "-web")).contains(TestGuest.READY));
     RealUsers.Exit stopped = users.attempt(alice, wirt("stop", "web", "--grace", "60"));
     assertEquals(0, stopped.code(), stopped.toString());
@@ -220,8 +215,7 @@ class WirtdEndToEndTest {
     RealUsers.Exit history = users.attempt(alice, wirt("history"));
     assertTrue(history.stdout().lines().count() >= 5, history.stdout());
 
-    daemon.destroy();
-    assertTrue(daemon.waitFor(30, TimeUnit.SECONDS));
+    assertTrue(daemon.stop());
     RealUsers.Exit down = users.attempt(alice, wirt("start", "web"));
     assertEquals(4, down.code(), down.toString());
     assertTrue(down.stderr().startsWith("wirt: wirtd is stopped (it stopped at "), down.stderr());
@@ -235,7 +229,7 @@ class WirtdEndToEndTest {
   void aHeartbeatThatStopsIsNoticedWhileWaiting() throws Exception {
     // wirtd killed without a chance to say so: wirt notices the heartbeat going stale.
     Path beat = tree(alice).resolve("info/wirtd.json");
-    await("heartbeat written", () -> Files.exists(beat));
+    daemon.await("heartbeat written", DEADLINE, () -> Files.exists(beat));
     RealUsers.root("kill", "-STOP", Long.toString(daemon.pid()));
     try {
       // The heartbeat is the file's time: as if the last beat were long ago.
@@ -269,7 +263,7 @@ class WirtdEndToEndTest {
     assertTrue(run("wirtctl", "--config", config.toString(), "drain")
         .startsWith("drained: no command is running"));
     users.run(alice, "touch", vmDir(alice, "web").resolve("status.held").toString());
-    await("queued while draining", () -> {
+    daemon.await("queued while draining", DEADLINE, () -> {
       try {
         return run("wirtctl", "--config", config.toString(), "queue", alice.name())
             .contains(alice.name() + "  web  1      status.held");
@@ -315,8 +309,7 @@ class WirtdEndToEndTest {
       Files.delete(readable);
     }
 
-    daemon.destroy();
-    assertTrue(daemon.waitFor(30, TimeUnit.SECONDS));
+    assertTrue(daemon.stop());
     assertEquals(Optional.of("STOPPING=1"), systemd.receive(10_000));
     Path out2 = Files.createTempFile(dir, "down", ".out");
     Process down = program(out2, "wirtctl", "--config", config.toString(), "status").start();
@@ -338,7 +331,7 @@ class WirtdEndToEndTest {
     assertEquals("assigned " + spareName + " to " + alice.name() + " (uid " + alice.uid()
         + ") as VM 'db': ~" + alice.name() + "/wirt/command/vm/db/\n",
         run("wirtctl", "--config", config.toString(), "assign", spareName, alice.name(), "db"));
-    await("db appears in alice's tree", () -> Files.isDirectory(vmDir(alice, "db")));
+    daemon.await("db appears in alice's tree", DEADLINE, () -> Files.isDirectory(vmDir(alice, "db")));
     users.run(alice, "touch", vmDir(alice, "db").resolve("status").toString());
     assertEquals("ok", history(alice, 1).get("result").asText());
 
@@ -359,9 +352,8 @@ class WirtdEndToEndTest {
     assertTrue(read(second).contains("wirtd: another wirtd is running (it holds "
         + dir.resolve("state/wirtd.lock") + ")"), read(second));
 
-    daemon.destroy();
-    assertTrue(daemon.waitFor(30, TimeUnit.SECONDS), "wirtd stops on SIGTERM");
-    assertEquals(143, daemon.exitValue(), "the JVM's exit status for SIGTERM");
+    assertTrue(daemon.stop(), "wirtd stops on SIGTERM");
+    assertEquals(143, daemon.process().exitValue(), "the JVM's exit status for SIGTERM");
     assertTrue(log().contains("wirtd stopped"), log());
   }
 
@@ -370,7 +362,7 @@ class WirtdEndToEndTest {
     String good = Files.readString(config);
     Files.writeString(config, good.replace("{\"group\"", "{\"bogus\": 1, \"group\""));
     RealUsers.root("kill", "-HUP", Long.toString(daemon.pid()));
-    await("the bad configuration refused", () -> log().contains(
+    daemon.await("the bad configuration refused", DEADLINE, () -> log().contains(
         "reload refused, keeping the running configuration: " + config + ": unknown key 'bogus'"));
     users.run(alice, "touch", vmDir(alice, "web").resolve("status").toString());
     assertEquals("ok", history(alice, 1).get("result").asText(), "still serving");
@@ -380,21 +372,21 @@ class WirtdEndToEndTest {
     users.run(carol, "mkdir", tree(carol).toString());
     Files.writeString(config, good.replace(group, other));
     RealUsers.root("kill", "-HUP", Long.toString(daemon.pid()));
-    await("carol served after the reload", () -> Files.isDirectory(tree(carol).resolve("command/vm")));
-    await("alice no longer served", () -> log().contains("user=" + alice.name() + " is no longer a member"));
+    daemon.await("carol served after the reload", DEADLINE, () -> Files.isDirectory(tree(carol).resolve("command/vm")));
+    daemon.await("alice no longer served", DEADLINE, () -> log().contains("user=" + alice.name() + " is no longer a member"));
   }
 
   @Test
   void commandsWaitWhileLibvirtdRestartsAndRunAfterwards() throws Exception {
     users.run(alice, "touch", vmDir(alice, "web").resolve("start").toString());
-    await("running", () -> "running".equals(state(alice, "web")));
+    daemon.await("running", DEADLINE, () -> "running".equals(state(alice, "web")));
     RealUsers.root("pkill", "-TERM", "-x", "libvirtd");
     try {
-      await("status.json says libvirt is unreachable", () -> "unreachable".equals(
+      daemon.await("status.json says libvirt is unreachable", DEADLINE, () -> "unreachable".equals(
           statusField(alice, "web", "libvirt")));
       Path waiting = vmDir(alice, "web").resolve("status.during");
       users.run(alice, "touch", waiting.toString());
-      await("wirtd tried and left it queued", () -> log().contains(
+      daemon.await("wirtd tried and left it queued", DEADLINE, () -> log().contains(
           "cannot check user=" + alice.name() + " entry=command/vm/web/status.during"));
       assertTrue(Files.exists(waiting), "the command waits, it is not failed");
       assertEquals(1, read(tree(alice).resolve("logs/history.log")).lines().count());
@@ -405,13 +397,13 @@ class WirtdEndToEndTest {
     assertEquals("ok", ran.get("result").asText(), ran.toString());
     assertEquals("during", ran.get("tag").asText());
     assertTrue(log().contains("libvirt reconnected uri=qemu:///system"), log());
-    await("status.json says connected", () -> "connected".equals(statusField(alice, "web", "libvirt")));
+    daemon.await("status.json says connected", DEADLINE, () -> "connected".equals(statusField(alice, "web", "libvirt")));
     assertEquals("running", state(alice, "web"), "the guest outlived libvirtd's restart");
 
     libvirt.close();
     libvirt = Libvirtd.connect();
     libvirt.destroy(domains.get(0));
-    await("a lifecycle event after the reconnect reaches status.json",
+    daemon.await("a lifecycle event after the reconnect reaches status.json", DEADLINE,
         () -> "shutoff".equals(state(alice, "web")));
   }
 
@@ -430,11 +422,9 @@ class WirtdEndToEndTest {
   }
 
   private static ProcessBuilder program(Path output, String... args) {
-    List<String> command = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), "org.wirt.Main"));
-    command.addAll(List.of(args));
-    return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile());
+    return new ProcessBuilder(Programs.asRoot(List.of(), args[0],
+        Arrays.copyOfRange(args, 1, args.length))).redirectErrorStream(true)
+        .redirectOutput(output.toFile());
   }
 
   private String run(String... args) throws Exception {
@@ -476,13 +466,11 @@ class WirtdEndToEndTest {
   }
 
   private JsonNode history(User u, int n) throws Exception {
-    Path file = tree(u).resolve("logs/history.log");
-    await("history line " + n + " of " + u.name(), () -> read(file).lines().count() >= n);
-    return JSON.readTree(read(file).lines().toList().get(n - 1));
+    return h.awaitHistory(u, n, DEADLINE);
   }
 
   private String log() {
-    return read(daemonLog);
+    return daemon.output();
   }
 
   private static String read(Path file) {
@@ -490,21 +478,6 @@ class WirtdEndToEndTest {
       return Files.exists(file) ? Files.readString(file, UTF_8) : "";
     } catch (IOException e) {
       return "";
-    }
-  }
-
-  private void await(String what, BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + DEADLINE.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out after " + DEADLINE.toSeconds() + " s waiting for " + what
-            + "\n--- wirtd output ---\n" + log());
-      }
-      if (daemon != null && !daemon.isAlive() && !what.startsWith("wirtd")) {
-        throw new AssertionError("wirtd exited with " + daemon.exitValue() + " while waiting for "
-            + what + "\n--- wirtd output ---\n" + log());
-      }
-      Thread.sleep(1);
     }
   }
 }

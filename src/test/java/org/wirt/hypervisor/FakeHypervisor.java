@@ -48,38 +48,8 @@ final class FakeHypervisor implements Hypervisor {
   }
 
   @Override
-  public void start(UUID uuid) throws HypervisorException {
-    call("start");
-  }
-
-  @Override
-  public void shutdown(UUID uuid) throws HypervisorException {
-    call("shutdown");
-  }
-
-  @Override
-  public void destroy(UUID uuid) throws HypervisorException {
-    call("destroy");
-  }
-
-  @Override
-  public void reboot(UUID uuid) throws HypervisorException {
-    call("reboot");
-  }
-
-  @Override
-  public void reset(UUID uuid) throws HypervisorException {
-    call("reset");
-  }
-
-  @Override
-  public void suspend(UUID uuid) throws HypervisorException {
-    call("suspend");
-  }
-
-  @Override
-  public void resume(UUID uuid) throws HypervisorException {
-    call("resume");
+  public void act(DomainAction action, UUID uuid) throws HypervisorException {
+    call(action.attempt());
   }
 
   @Override

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
+import org.wirt.testing.Await;
 import org.wirt.testing.Libvirtd;
 import org.wirt.testing.TestGuest;
 
@@ -32,7 +33,7 @@ class LibvirtHypervisorE2ETest {
   private static final Duration POWER_OFF = Duration.ofSeconds(60);
   private static final Duration EVENT = Duration.ofSeconds(10);
 
-  private final Await.Events events = new Await.Events();
+  private final LifecycleEvents events = new LifecycleEvents();
   private final List<UUID> defined = new ArrayList<>();
   private LibvirtHypervisor hypervisor;
   private String name;
@@ -115,8 +116,8 @@ class LibvirtHypervisorE2ETest {
 
   private void awaitReadyCount(int count) throws Exception {
     Path log = TestGuest.serialLog(name);
-    Await.until(BOOT, name + " to print '" + TestGuest.READY + "' " + count + " time(s) in " + log,
-        () -> readyCount(log) >= count);
+    Await.value(name + " to print '" + TestGuest.READY + "' " + count + " time(s) in " + log,
+        BOOT, () -> readyCount(log), n -> n >= count);
   }
 
   private static int readyCount(Path log) throws IOException {

@@ -27,7 +27,7 @@ class LibvirtHypervisorTest {
   private static final Duration EVENT_WAIT = Duration.ofSeconds(10);
 
   private LibvirtHypervisor hypervisor;
-  private final Await.Events events = new Await.Events();
+  private final LifecycleEvents events = new LifecycleEvents();
 
   @BeforeEach
   void connect() throws HypervisorException {

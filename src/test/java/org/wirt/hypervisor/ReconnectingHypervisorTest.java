@@ -5,12 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import org.wirt.testing.Await;
 
 class ReconnectingHypervisorTest {
   private final List<FakeHypervisor> opened = new CopyOnWriteArrayList<>();
@@ -23,15 +25,6 @@ class ReconnectingHypervisorTest {
     FakeHypervisor h = new FakeHypervisor();
     opened.add(h);
     return h;
-  }
-
-  private static void await(String what, java.util.function.BooleanSupplier condition)
-      throws InterruptedException {
-    long deadline = System.nanoTime() + 30_000_000_000L;
-    while (!condition.getAsBoolean()) {
-      assertTrue(System.nanoTime() < deadline, "timed out waiting for " + what);
-      Thread.sleep(10);
-    }
   }
 
   @Test
@@ -53,7 +46,8 @@ class ReconnectingHypervisorTest {
       assertEquals("libvirt at fake:/// is unreachable; wirtd is reconnecting", waiting.getMessage());
       assertFalse(h.isAlive());
 
-      await("reconnected after two refused attempts", () -> transitions.size() == 2);
+      Await.until("reconnected after two refused attempts", Duration.ofSeconds(30),
+          () -> transitions.size() == 2);
       assertEquals(List.of(false, true), transitions);
       assertEquals(2, opened.size());
       assertTrue(first.closed, "the lost connection is closed");
@@ -70,7 +64,8 @@ class ReconnectingHypervisorTest {
       List<Boolean> transitions = new CopyOnWriteArrayList<>();
       h.onConnectivity(transitions::add);
       opened.get(0).reachable = false;
-      await("loss and return noticed without any call", () -> transitions.size() == 2);
+      Await.until("loss and return noticed without any call", Duration.ofSeconds(30),
+          () -> transitions.size() == 2);
       assertEquals(List.of(false, true), transitions);
     }
   }

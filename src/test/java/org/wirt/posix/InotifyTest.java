@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.wirt.testing.Await;
 import org.wirt.testing.RealUsers;
 
 class InotifyTest {
@@ -60,10 +61,10 @@ class InotifyTest {
             throw new RuntimeException(e);
           }
         });
-        while (!read.isDone()) {
+        Await.until("the blocked read released by wakeup()", Duration.ofSeconds(10), () -> {
           in.wakeup();
-          Thread.sleep(10);
-        }
+          return read.isDone();
+        });
         assertEquals(List.of(), read.get());
       });
     }
@@ -103,12 +104,12 @@ class InotifyTest {
     }
   }
 
-  private static List<InotifyEvent> readUntil(Inotify in, int count) throws IOException {
+  /** Reads events (each read blocks up to 200 ms) until there are {@code count} of them. */
+  private static List<InotifyEvent> readUntil(Inotify in, int count) throws InterruptedException {
     List<InotifyEvent> events = new ArrayList<>();
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (events.size() < count && System.nanoTime() < deadline) {
+    return Await.value(count + " inotify events", Duration.ofSeconds(10), () -> {
       events.addAll(in.read(Duration.ofMillis(200)));
-    }
-    return events;
+      return events;
+    }, e -> e.size() >= count);
   }
 }

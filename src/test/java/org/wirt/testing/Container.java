@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.wirt.testing.RealUsers.Exit;
 
 /**
@@ -106,22 +105,22 @@ public final class Container implements AutoCloseable {
 
   /** The container's init: the process nspawn forks, once it runs systemd. */
   private static long awaitInit(Process nspawn, Path dir) throws IOException, InterruptedException {
-    long deadline = System.nanoTime() + BOOT.toNanos();
-    while (System.nanoTime() < deadline) {
+    return Await.value("systemd started in the container", BOOT, () -> console(dir), () -> {
       if (!nspawn.isAlive()) {
         throw new AssertionError("systemd-nspawn exited with " + nspawn.exitValue() + ":\n"
-            + Files.readString(dir.resolve("console.log"), UTF_8));
+            + console(dir));
       }
-      Optional<Long> init = nspawn.children()
-          .filter(child -> "systemd".equals(comm(child.pid())))
+      return nspawn.children().filter(child -> "systemd".equals(comm(child.pid())))
           .map(ProcessHandle::pid).findFirst();
-      if (init.isPresent()) {
-        return init.get();
-      }
-      Thread.sleep(20);
+    }, Optional::isPresent).get();
+  }
+
+  private static String console(Path dir) {
+    try {
+      return Files.readString(dir.resolve("console.log"), UTF_8);
+    } catch (IOException e) {
+      return "(no console.log: " + e + ")";
     }
-    throw new AssertionError("no systemd started in the container within " + BOOT.toSeconds()
-        + " s:\n" + Files.readString(dir.resolve("console.log"), UTF_8));
   }
 
   private static String comm(long pid) {
@@ -134,14 +133,9 @@ public final class Container implements AutoCloseable {
 
   private void awaitBooted() throws IOException, InterruptedException {
     // Until its systemd listens on its bus, systemctl answers nothing.
-    await("the container's systemd to answer systemctl", () -> {
-      try {
-        return !exec(Duration.ofSeconds(10), List.of("systemctl", "is-system-running"))
-            .stdout().isBlank();
-      } catch (IOException e) {
-        return false;
-      }
-    });
+    Await.until("the container's systemd to answer systemctl", BOOT,
+        () -> !exec(Duration.ofSeconds(10), List.of("systemctl", "is-system-running"))
+            .stdout().isBlank());
     Exit running = exec(BOOT, List.of("systemctl", "is-system-running", "--wait"));
     // degraded: some unit of this machine's own failed (one that has no business in a container);
     // what the tests use is checked by them.
@@ -181,23 +175,6 @@ public final class Container implements AutoCloseable {
           + " system is needed (/run and /tmp are its own tmpfs)");
     }
     return root.resolve(path.substring(1));
-  }
-
-  /** Polls {@code condition} every 20 ms until it holds; fails after {@code deadline}. */
-  public static void await(String what, Duration deadline, BooleanSupplier condition)
-      throws InterruptedException {
-    long end = System.nanoTime() + deadline.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > end) {
-        throw new AssertionError("timed out after " + deadline.toSeconds() + " s waiting for "
-            + what);
-      }
-      Thread.sleep(20);
-    }
-  }
-
-  private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-    await(what, BOOT, condition);
   }
 
   private Exit exec(Duration timeout, List<String> command) throws IOException {

@@ -33,6 +33,19 @@ public final class Programs {
     return cmd;
   }
 
+  /**
+   * The command line that runs {@code program} with {@code args} as root, from the test's own
+   * class path, with {@code jvmOptions} (e.g. {@code -Xmx64m}) before the class path.
+   */
+  public static List<String> asRoot(List<String> jvmOptions, String program, String... args) {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.addAll(jvmOptions);
+    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "org.wirt.Main", program));
+    cmd.addAll(List.of(args));
+    return cmd;
+  }
+
   private static String share() throws IOException {
     Path shared = Files.createTempDirectory("wirt-test-classpath");
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -20,6 +20,7 @@ import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.Test;
 import org.wirt.posix.Inotify;
 import org.wirt.posix.InotifyEvent;
+import org.wirt.testing.Await;
 import org.wirt.testing.RealUsers;
 
 class HomeTreeTest extends RealTreeFixture {
@@ -216,10 +217,10 @@ class HomeTreeTest extends RealTreeFixture {
       int wd = tree.addWatch(inotify, "command/vm/web", Inotify.IN_CLOSE_WRITE | Inotify.IN_MOVED_TO);
       asAlice("echo > command/vm/web/start");
       List<InotifyEvent> events = new ArrayList<>();
-      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-      while (events.isEmpty() && System.nanoTime() < deadline) {
+      Await.until("an inotify event for command/vm/web/start", Duration.ofSeconds(10), () -> {
         events.addAll(inotify.read(Duration.ofMillis(200)));
-      }
+        return !events.isEmpty();
+      });
       assertEquals(wd, events.get(0).wd());
       assertEquals("start", new String(events.get(0).name(), StandardCharsets.UTF_8));
     }
