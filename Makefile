@@ -33,7 +33,8 @@ test:
 	fi
 	scripts/build-deps.sh
 	scripts/test-env.sh
-	$(MVN) verify
+	@# One suite at a time on a machine: two would share libvirtd, the test users and /var/log/wirt.
+	flock /run/wirt-make-test.lock $(MVN) verify
 	@echo "make test: all tests passed"
 
 ## unit: the tests that need neither root nor libvirtd
