@@ -8,7 +8,7 @@ import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Supplier;
-import org.wirt.daemon.Daemon;
+import org.wirt.wirtd.Daemon;
 
 /** What wirtd answers on its control socket: the other half of {@code wirtctl}. */
 public final class ControlHandler implements ControlSocket.Handler {

@@ -3,8 +3,14 @@ package org.wirt.provision;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.w3c.dom.Element;
 import org.w3c.dom.NodeList;
+import org.wirt.hypervisor.HypervisorException;
+import org.wirt.hypervisor.ManagedDomain;
+import org.wirt.hypervisor.Storage;
 import org.wirt.hypervisor.Xml;
 import org.xml.sax.SAXException;
 
@@ -13,10 +19,11 @@ import org.xml.sax.SAXException;
  * delete} removes exactly that and nothing else:
  * {@code <wirtp:provision image="debian12" diskGiB="20"><volume path="..."/></wirtp:provision>}.
  */
-record ProvisionMetadata(String image, int diskGiB, List<Path> volumes) {
-  static final String NAMESPACE = "https://wirt.dev/xmlns/provision/1";
+public record ProvisionMetadata(String image, int diskGiB, List<Path> volumes) {
+  public static final String NAMESPACE = "https://wirt.dev/xmlns/provision/1";
+  private static final Logger log = LoggerFactory.getLogger(ProvisionMetadata.class);
 
-  ProvisionMetadata {
+  public ProvisionMetadata {
     volumes = List.copyOf(volumes);
   }
 
@@ -31,7 +38,7 @@ record ProvisionMetadata(String image, int diskGiB, List<Path> volumes) {
   }
 
   /** Parses what libvirt hands back (with or without the namespace). */
-  static ProvisionMetadata parse(String xml) {
+  public static ProvisionMetadata parse(String xml) {
     try {
       Element root = Xml.parse(xml).getDocumentElement();
       List<Path> volumes = new ArrayList<>();
@@ -45,6 +52,21 @@ record ProvisionMetadata(String image, int diskGiB, List<Path> volumes) {
           Integer.parseInt(root.getAttribute("diskGiB")), volumes);
     } catch (SAXException | RuntimeException e) {
       throw new IllegalArgumentException("unreadable provision metadata: " + e.getMessage(), e);
+    }
+  }
+
+  /** Returns the VM's provision metadata; unreadable metadata is logged and counts as none. */
+  public static Optional<ProvisionMetadata> read(Storage storage, ManagedDomain d)
+      throws HypervisorException {
+    Optional<String> xml = storage.metadata(d.uuid(), NAMESPACE);
+    if (xml.isEmpty()) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(parse(xml.get()));
+    } catch (IllegalArgumentException e) {
+      log.warn("ignoring provision metadata domain={}", d.name(), e);
+      return Optional.empty();
     }
   }
 

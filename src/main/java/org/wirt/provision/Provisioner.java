@@ -1,5 +1,7 @@
 package org.wirt.provision;
 
+import org.wirt.status.InfoReport;
+import org.wirt.status.VmFacts;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -572,7 +574,7 @@ public final class Provisioner {
 
   private Optional<ProvisionMetadata> metadata(Storage storage, ManagedDomain d)
       throws HypervisorException {
-    return VmFacts.metadata(storage, d);
+    return ProvisionMetadata.read(storage, d);
   }
 
   private boolean removeVolume(Storage storage, Path path) {
@@ -604,7 +606,7 @@ public final class Provisioner {
     }
   }
 
-  static boolean isRunning(DomainState s) {
+  public static boolean isRunning(DomainState s) {
     return s == DomainState.RUNNING || s == DomainState.PAUSED || s == DomainState.BLOCKED
         || s == DomainState.SHUTDOWN || s == DomainState.PMSUSPENDED;
   }

@@ -425,7 +425,7 @@ public final class Bench {
    * wirtd holds and writes afterwards (issue 12: every resource a flood can grow is bounded).
    */
   void refusals() throws Exception {
-    org.wirt.daemon.RefusalFlood.Figures f = org.wirt.daemon.RefusalFlood.run(size.refusalCommands());
+    org.wirt.serve.RefusalFlood.Figures f = org.wirt.serve.RefusalFlood.run(size.refusalCommands());
     int n = f.commands();
     row("heap used after / before a " + n + "-refusal flood (after GC, JVM of the test)",
         String.format(Locale.ROOT, "%.1f MiB / %.1f MiB (RSS %.0f MiB)", f.heapAfterBytes() / 1048576.0,

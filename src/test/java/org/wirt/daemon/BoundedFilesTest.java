@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.wirt.hypervisor.Hypervisor;
 import org.wirt.hypervisor.ManagedDomain;
-import org.wirt.queue.Journal;
+import org.wirt.journal.Journal;
 import org.wirt.status.Json;
 import org.wirt.status.Outcome;
 import org.wirt.status.Result;

@@ -313,7 +313,7 @@ class ProvisionTest {
         """.formatted(dir.getFileName(), images, vmPool, vms));
     alice = h.user();
     h.users.run(alice, "mkdir", "-p", h.tree(alice).resolve("command/vm/web").toString());
-    try (org.wirt.queue.Journal journal = org.wirt.queue.Journal.open(h.stateDir)) {
+    try (org.wirt.journal.Journal journal = org.wirt.journal.Journal.open(h.stateDir)) {
       journal.claim(alice.name(), alice.uid(), "web", alice.name() + "-web", null, "create", "t",
           "create.t", 1, 1, "{\"image\": \"tiny\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8),
           java.time.Instant.now().toString());

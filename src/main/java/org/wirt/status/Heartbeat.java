@@ -1,4 +1,4 @@
-package org.wirt.daemon;
+package org.wirt.status;
 
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -23,7 +23,7 @@ import org.wirt.watch.Watcher;
  * draining changes, when the file is missing, and with {@code "running": false} when wirtd stops.
  * A reader takes a file older than {@code staleAfterSeconds} to mean wirtd is gone.
  */
-final class Heartbeat {
+public final class Heartbeat {
   private static final Logger log = LoggerFactory.getLogger(Heartbeat.class);
   static final Duration EVERY = Duration.ofSeconds(60);
   static final String FILE = "info/wirtd.json";
@@ -39,7 +39,7 @@ final class Heartbeat {
   private final Watcher watcher;
   private final long sweepSeconds;
 
-  Heartbeat(Clock clock, Duration sweepInterval, Watcher watcher) {
+  public Heartbeat(Clock clock, Duration sweepInterval, Watcher watcher) {
     this.clock = clock;
     this.watcher = watcher;
     this.sweepSeconds = sweepInterval.toSeconds();
@@ -49,7 +49,7 @@ final class Heartbeat {
   }
 
   /** Writes the user's heartbeat if it is due (or the daemon's state changed: force). */
-  void beat(HomeTree tree, boolean force, boolean draining) {
+  public void beat(HomeTree tree, boolean force, boolean draining) {
     Instant now = clock.instant();
     String user = tree.identity().user();
     Instant last = lastBeat.get(user);
@@ -64,7 +64,7 @@ final class Heartbeat {
   }
 
   /** Tells every user wirtd has stopped; best effort, it is shutting down. */
-  void stopped(Collection<HomeTree> trees) {
+  public void stopped(Collection<HomeTree> trees) {
     for (HomeTree tree : trees) {
       if (lastBeat.containsKey(tree.identity().user())) {
         write(tree, false, false);
@@ -72,7 +72,7 @@ final class Heartbeat {
     }
   }
 
-  void forget(String user) {
+  public void forget(String user) {
     lastBeat.remove(user);
     lastContent.remove(user);
   }

@@ -1,5 +1,6 @@
-package org.wirt.daemon;
+package org.wirt.status;
 
+import org.wirt.serve.Owners;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.List;
@@ -19,7 +20,7 @@ import org.wirt.hypervisor.HypervisorException;
 import org.wirt.hypervisor.LifecycleEvent;
 import org.wirt.hypervisor.ManagedDomain;
 import org.wirt.provision.Provisioner;
-import org.wirt.queue.Journal;
+import org.wirt.journal.Journal;
 import org.wirt.status.Json;
 import org.wirt.status.Notifier;
 import org.wirt.status.Result;
@@ -33,7 +34,7 @@ import org.wirt.tree.HomeTree;
  * from being written wait here and are tried again at every sweep, so none is lost or written
  * twice.
  */
-final class StatusKeeper {
+public final class StatusKeeper {
   private static final Logger log = LoggerFactory.getLogger(StatusKeeper.class);
 
   private final Hypervisor hypervisor;
@@ -60,9 +61,9 @@ final class StatusKeeper {
       int attempts, long bytes) {}
 
   /** What a user's waiting records cost, against {@code limits.pendingRecords(Bytes)}. */
-  record Usage(int records, long bytes, List<String> files) {}
+  public record Usage(int records, long bytes, List<String> files) {}
 
-  StatusKeeper(Hypervisor hypervisor, Owners owners, Recorder recorder, Notifier notifier,
+  public StatusKeeper(Hypervisor hypervisor, Owners owners, Recorder recorder, Notifier notifier,
       Journal journal, Provisioner provisioner, Clock clock, LimitsConfig limits) {
     this.clock = Objects.requireNonNull(clock, "clock");
     this.limits = Objects.requireNonNull(limits, "limits");
@@ -78,7 +79,7 @@ final class StatusKeeper {
    * A claimed command has run: journals its outcome, records it, writes the VM's new state and
    * notifies a failure. {@code domain} is null when the VM is no longer the user's.
    */
-  void finished(long id, HomeTree tree, String vm, ManagedDomain domain, Outcome outcome) {
+  public void finished(long id, HomeTree tree, String vm, ManagedDomain domain, Outcome outcome) {
     mark(() -> journal.done(id, Json.outcome(outcome)));
     recorded(id, tree, outcome, Recorder.Written.NONE);
     if (domain != null
@@ -96,7 +97,7 @@ final class StatusKeeper {
    * Writes the records of a journaled outcome that {@code done} says are missing (after a crash),
    * and closes its journal entry once they are all written.
    */
-  void recorded(long id, HomeTree tree, Outcome outcome, Recorder.Written done) {
+  public void recorded(long id, HomeTree tree, Outcome outcome, Recorder.Written done) {
     Recorder.Written written = done == Recorder.Written.NONE
         ? recorder.record(tree, outcome, () -> mark(() -> journal.logged(id)))
         : recorder.retry(tree, outcome, done, () -> mark(() -> journal.logged(id)));
@@ -107,7 +108,7 @@ final class StatusKeeper {
    * Records and notifies a refused command; if the VM is the user's, its status shows it as last
    * command.
    */
-  void rejected(HomeTree tree, String vm, Outcome outcome) {
+  public void rejected(HomeTree tree, String vm, Outcome outcome) {
     settle(new Pending(unjournaled.getAndDecrement(), tree, outcome,
         recorder.record(tree, outcome), 0, bytes(-1, outcome)));
     Optional<DomainStatus> status = owners.ownedBy(tree.identity()).stream()
@@ -118,17 +119,17 @@ final class StatusKeeper {
   }
 
   /** Shows a long operation's progress in the VM's {@code status.json}; null percent ends it. */
-  void operation(HomeTree tree, String vm, String verb, Integer percent) {
+  public void operation(HomeTree tree, String vm, String verb, Integer percent) {
     recorder.operation(tree, vm, verb, percent);
   }
 
   /** Writes that libvirt is unreachable into the VM's {@code status.json}. */
-  void unreachable(HomeTree tree, String vm) {
+  public void unreachable(HomeTree tree, String vm) {
     recorder.unreachable(tree, vm);
   }
 
   /** A claimed command did not run (its file was withdrawn or replaced): closes its journal entry. */
-  void withdrawn(long id) {
+  public void withdrawn(long id) {
     mark(() -> journal.complete(id));
   }
 
@@ -137,7 +138,7 @@ final class StatusKeeper {
    * failed {@code limits.recordAttempts} times or is older than {@code recordGiveUpMinutes} is
    * given up.
    */
-  void retryPending() {
+  public void retryPending() {
     for (Pending p : pending.values()) {
       Recorder.Written written = recorder.retry(p.tree(), p.outcome(), p.written(),
           () -> mark(() -> journal.logged(p.id())));
@@ -155,12 +156,12 @@ final class StatusKeeper {
   }
 
   /** Returns how many commands still wait for some of their records. */
-  int pendingCount() {
+  public int pendingCount() {
     return pending.size();
   }
 
   /** Returns what the user's waiting records cost, and which of their files cannot be written. */
-  Usage usage(String user) {
+  public Usage usage(String user) {
     int records = 0;
     long bytes = 0;
     java.util.Set<String> files = new java.util.TreeSet<>();
@@ -178,7 +179,7 @@ final class StatusKeeper {
    * Returns why the user's new commands are refused, if their waiting records are over budget: a
    * command that runs adds records wirtd would have to keep too.
    */
-  Optional<String> overBudget(HomeTree tree) {
+  public Optional<String> overBudget(HomeTree tree) {
     String user = tree.identity().user();
     Usage u = usage(user);
     if (u.records() < limits.pendingRecords() && u.bytes() < limits.pendingRecordBytes()) {
@@ -296,7 +297,7 @@ final class StatusKeeper {
   }
 
   /** Writes the VM's {@code status.json} if it changed; returns the status, if libvirt gave one. */
-  Optional<DomainStatus> refresh(HomeTree tree, String vm, ManagedDomain domain) {
+  public Optional<DomainStatus> refresh(HomeTree tree, String vm, ManagedDomain domain) {
     // A worker and the events thread may refresh the same VM at once; asking libvirt and
     // writing under one lock per VM keeps an older answer from overwriting a newer one.
     Object lock = refreshLocks.computeIfAbsent(tree.identity().user() + "/" + vm, k -> new Object());
@@ -316,7 +317,7 @@ final class StatusKeeper {
   }
 
   /** Tells the owner and root when a VM changed state on its own in a way that looks like trouble. */
-  void lifecycle(HomeTree tree, ManagedDomain domain, LifecycleEvent event) {
+  public void lifecycle(HomeTree tree, ManagedDomain domain, LifecycleEvent event) {
     String vm = domain.owner().vm();
     recorder.vmLog(tree, vm, "libvirt: " + event.type() + " (" + event.detail() + ")");
     if (event.type().equals("defined") || event.type().equals("undefined")) {
@@ -331,14 +332,14 @@ final class StatusKeeper {
   }
 
   /** A crash, or libvirt stopping the VM for a reason other than a request (host shutdown, failure). */
-  static boolean looksLikeTrouble(LifecycleEvent event) {
+  public static boolean looksLikeTrouble(LifecycleEvent event) {
     return event.type().equals("crashed")
         || (event.type().equals("stopped")
             && (event.detail().equals("crashed") || event.detail().equals("failed")));
   }
 
   /** Refreshes the user's VMs that libvirt last said were not shut off (addresses may change). */
-  void refreshRunning(HomeTree tree) {
+  public void refreshRunning(HomeTree tree) {
     for (ManagedDomain d : owners.ownedBy(tree.identity())) {
       if (provisioner.lastKnownState(d.uuid()).map(s -> s != DomainState.SHUTOFF).orElse(true)) {
         refresh(tree, d.owner().vm(), d);
@@ -350,7 +351,7 @@ final class StatusKeeper {
    * Refreshes every VM the user owns; with {@code recheckFacts}, also asks libvirt again for their
    * settings, disks and snapshots, which an admin may have changed without an event.
    */
-  void refreshAll(HomeTree tree, boolean recheckFacts) {
+  public void refreshAll(HomeTree tree, boolean recheckFacts) {
     List<ManagedDomain> owned = owners.ownedBy(tree.identity());
     for (ManagedDomain d : owned) {
       refresh(tree, d.owner().vm(), d);

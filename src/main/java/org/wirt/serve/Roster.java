@@ -1,4 +1,4 @@
-package org.wirt.daemon;
+package org.wirt.serve;
 
 import java.time.Clock;
 import java.util.LinkedHashMap;
@@ -14,12 +14,12 @@ import org.wirt.users.Member;
  * The users served right now and their trees. Replaced as a whole when membership is read again,
  * so readers always see one consistent snapshot.
  */
-final class Roster {
+public final class Roster {
   private final String treeDir;
   private final Clock clock;
   private volatile Map<String, HomeTree> trees = Map.of();
 
-  Roster(String treeDir, Clock clock) {
+  public Roster(String treeDir, Clock clock) {
     this.treeDir = treeDir;
     this.clock = clock;
   }
@@ -29,7 +29,7 @@ final class Roster {
    *
    * @return the names of users who are no longer served
    */
-  synchronized Set<String> update(List<Member> members) {
+  public synchronized Set<String> update(List<Member> members) {
     Map<String, HomeTree> next = new LinkedHashMap<>();
     for (Member m : members) {
       HomeTree old = trees.get(m.name());
@@ -43,18 +43,18 @@ final class Roster {
     return gone;
   }
 
-  Optional<HomeTree> tree(String user) {
+  public Optional<HomeTree> tree(String user) {
     return Optional.ofNullable(trees.get(user));
   }
 
   /** Returns every served user's tree, in name order. */
-  List<HomeTree> all() {
+  public List<HomeTree> all() {
     return trees.values().stream()
         .sorted((a, b) -> a.identity().user().compareTo(b.identity().user()))
         .toList();
   }
 
-  int size() {
+  public int size() {
     return trees.size();
   }
 }

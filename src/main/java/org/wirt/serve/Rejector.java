@@ -1,5 +1,6 @@
-package org.wirt.daemon;
+package org.wirt.serve;
 
+import org.wirt.status.StatusKeeper;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.time.Clock;
@@ -26,7 +27,7 @@ import org.wirt.tree.HomeTree;
  * per kind ("312 more refusals of the same kind ... since 14:05 UTC"). {@code rejected/} keeps the
  * newest {@code rejectedKept} entries.
  */
-final class Rejector {
+public final class Rejector {
   private static final Logger log = LoggerFactory.getLogger(Rejector.class);
   private static final DateTimeFormatter HOUR_MINUTE =
       DateTimeFormatter.ofPattern("HH:mm").withZone(ZoneOffset.UTC);
@@ -39,7 +40,7 @@ final class Rejector {
   /** Refusals moved since the user's {@code rejected/} was last pruned; absent: never pruned. */
   private final Map<String, AtomicInteger> sincePruned = new ConcurrentHashMap<>();
 
-  Rejector(StatusKeeper statuses, Clock clock, LimitsConfig limits) {
+  public Rejector(StatusKeeper statuses, Clock clock, LimitsConfig limits) {
     this.statuses = statuses;
     this.clock = clock;
     this.budget = new RefusalBudget(clock, limits.refusalsPerMinute(), limits.refusalBurst());
@@ -51,7 +52,7 @@ final class Rejector {
    * Refuses {@code command/vm/<vm>/<name>}, or with a null {@code vm} the entry {@code
    * command/vm/<name>} itself.
    */
-  void reject(HomeTree tree, String vm, EntryName name, String problem, Instant started) {
+  public void reject(HomeTree tree, String vm, EntryName name, String problem, Instant started) {
     String user = tree.identity().user();
     String where = vm == null
         ? "command/vm/" + name.display()
@@ -96,7 +97,7 @@ final class Rejector {
    * Records the summaries of the user's counted refusals that the rate allows now (the sweep calls
    * this for every tree, so a flood that stopped is told about within a sweep or two).
    */
-  void summarise(HomeTree tree) {
+  public void summarise(HomeTree tree) {
     String user = tree.identity().user();
     for (RefusalBudget.Summary s : budget.due(user)) {
       RefusalBudget.Kind k = s.kind();
@@ -114,11 +115,11 @@ final class Rejector {
   }
 
   /** Returns how many of the user's refusals are counted and not yet summarised (tests). */
-  long unsummarised(String user) {
+  public long unsummarised(String user) {
     return budget.suppressed(user);
   }
 
-  void forget(String user) {
+  public void forget(String user) {
     budget.forget(user);
     sincePruned.remove(user);
   }
@@ -149,7 +150,7 @@ final class Rejector {
   }
 
   /** The problem without what varies from file to file (quoted names), for counting by kind. */
-  static String reason(String problem) {
+  public static String reason(String problem) {
     String r = problem.replaceAll("'[^']*'", "'…'");
     int semicolon = r.indexOf(';');
     if (semicolon > 0) {

@@ -1,5 +1,6 @@
-package org.wirt.daemon;
+package org.wirt.serve;
 
+import org.wirt.status.StatusKeeper;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.time.Clock;
@@ -30,7 +31,7 @@ import org.wirt.command.Refusal;
 import org.wirt.hypervisor.HypervisorException;
 import org.wirt.hypervisor.ManagedDomain;
 import org.wirt.provision.Provisioner;
-import org.wirt.queue.Journal;
+import org.wirt.journal.Journal;
 import org.wirt.queue.Scheduler;
 import org.wirt.queue.VmKey;
 import org.wirt.status.Outcome;
@@ -48,7 +49,7 @@ import org.wirt.tree.ReadResult;
  * Serves one command of one VM per turn: picks the oldest entry of the VM's directory, checks it,
  * claims it, performs it and records the outcome (SPEC 4, 6, 7).
  */
-final class VmServer {
+public final class VmServer {
   private static final Logger log = LoggerFactory.getLogger(VmServer.class);
 
   /**
@@ -81,7 +82,7 @@ final class VmServer {
     boolean truncated;
   }
 
-  VmServer(Roster roster, Scheduler scheduler, Owners owners, CommandExecutor executor,
+  public VmServer(Roster roster, Scheduler scheduler, Owners owners, CommandExecutor executor,
       StatusKeeper statuses, Rejector rejector, Journal journal, Clock clock,
       ScheduledExecutorService timer, int maxCommandBytes,
       Consumer<String> rescanUser, Provisioner provisioner) {
@@ -100,7 +101,7 @@ final class VmServer {
   }
 
   /** Notes that inotify saw this entry closed or renamed into place: its content is final. */
-  void complete(VmKey key, EntryName name) {
+  public void complete(VmKey key, EntryName name) {
     Backlog b = backlogs.computeIfAbsent(key, k -> new Backlog());
     synchronized (b) {
       if (b.complete.size() < 4 * BACKLOG) {
@@ -115,7 +116,7 @@ final class VmServer {
    * @return a future completed, when the command has finished and its outcome is recorded, with
    *     whether the VM may have more commands
    */
-  CompletableFuture<Boolean> serve(VmKey key) {
+  public CompletableFuture<Boolean> serve(VmKey key) {
     Optional<HomeTree> tree = roster.tree(key.user());
     if (tree.isEmpty()) {
       // The user left the group: their commands stay where they are, untouched.

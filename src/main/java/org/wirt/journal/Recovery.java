@@ -1,5 +1,8 @@
-package org.wirt.daemon;
+package org.wirt.journal;
 
+import org.wirt.status.StatusKeeper;
+import org.wirt.serve.Owners;
+import org.wirt.serve.Roster;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.Optional;
@@ -13,7 +16,7 @@ import org.wirt.command.Refusal;
 import org.wirt.command.Verb;
 import org.wirt.hypervisor.HypervisorException;
 import org.wirt.hypervisor.ManagedDomain;
-import org.wirt.queue.Journal;
+import org.wirt.journal.Journal;
 import org.wirt.status.Json;
 import org.wirt.status.Outcome;
 import org.wirt.status.Result;
@@ -29,7 +32,7 @@ import org.wirt.tree.HomeTree;
  * interrupted}; a finished one whose records were not all written gets them now. Either way it
  * ends with exactly one outcome and runs at most once more, and only where that is safe.
  */
-final class Recovery {
+public final class Recovery {
   private static final Logger log = LoggerFactory.getLogger(Recovery.class);
 
   private final Journal journal;
@@ -40,7 +43,7 @@ final class Recovery {
   private final org.wirt.status.Recorder recorder;
   private final Clock clock;
 
-  Recovery(Journal journal, Roster roster, Owners owners, CommandExecutor executor,
+  public Recovery(Journal journal, Roster roster, Owners owners, CommandExecutor executor,
       StatusKeeper statuses, org.wirt.status.Recorder recorder, Clock clock) {
     this.journal = journal;
     this.roster = roster;
@@ -52,7 +55,7 @@ final class Recovery {
   }
 
   /** Recovers every entry the journal had open; returns how many. */
-  int run() {
+  public int run() {
     int n = 0;
     for (Journal.Entry entry : journal.recovered()) {
       try {

@@ -1,4 +1,4 @@
-package org.wirt.daemon;
+package org.wirt.serve;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

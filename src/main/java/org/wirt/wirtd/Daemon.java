@@ -1,5 +1,14 @@
-package org.wirt.daemon;
+package org.wirt.wirtd;
 
+import org.wirt.journal.Recovery;
+import org.wirt.status.DaemonReport;
+import org.wirt.status.Heartbeat;
+import org.wirt.status.StatusKeeper;
+import org.wirt.serve.VmServer;
+import org.wirt.serve.Rejector;
+import org.wirt.serve.UserScanner;
+import org.wirt.serve.Owners;
+import org.wirt.serve.Roster;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -27,7 +36,7 @@ import org.wirt.hypervisor.ManagedDomain;
 import org.wirt.posix.Inotify;
 import org.wirt.provision.Provisioner;
 import org.wirt.provision.Quotas;
-import org.wirt.queue.Journal;
+import org.wirt.journal.Journal;
 import org.wirt.queue.Scheduler;
 import org.wirt.queue.VmKey;
 import org.wirt.status.Notifier;

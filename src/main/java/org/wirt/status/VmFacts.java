@@ -1,12 +1,13 @@
-package org.wirt.provision;
+package org.wirt.status;
 
+import org.wirt.provision.Provisioner;
+import org.wirt.provision.ProvisionMetadata;
+import org.wirt.provision.Quotas;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.wirt.hypervisor.DomainState;
 import org.wirt.hypervisor.DomainStatus;
 import org.wirt.hypervisor.Hypervisor;
@@ -23,11 +24,10 @@ import org.wirt.hypervisor.Storage;
  * disk or snapshots drops its facts ({@link #changed}); a thorough scan drops a user's
  * ({@link #forget}). What is not cached is asked for when first needed.
  */
-final class VmFacts {
-  private static final Logger log = LoggerFactory.getLogger(VmFacts.class);
+public final class VmFacts {
 
   /** One VM: its state and settings now, its provision metadata, snapshots and next boot. */
-  record Facts(DomainStatus status, Optional<ProvisionMetadata> metadata, List<String> snapshots,
+  public record Facts(DomainStatus status, Optional<ProvisionMetadata> metadata, List<String> snapshots,
       Storage.NextBoot nextBoot) {
 
     /** Disk this VM counts against the quota: its size once, and once more per snapshot. */
@@ -40,12 +40,12 @@ final class VmFacts {
   private final Hypervisor hypervisor;
   private final Map<UUID, Facts> facts = new ConcurrentHashMap<>();
 
-  VmFacts(Hypervisor hypervisor) {
+  public VmFacts(Hypervisor hypervisor) {
     this.hypervisor = hypervisor;
   }
 
   /** Returns the VM's facts, asking libvirt only for what is not known. */
-  Facts of(ManagedDomain d) throws HypervisorException {
+  public Facts of(ManagedDomain d) throws HypervisorException {
     Facts known = facts.get(d.uuid());
     if (known != null) {
       return known;
@@ -67,7 +67,7 @@ final class VmFacts {
   }
 
   /** The VM's facts if known, without asking libvirt. */
-  Optional<Facts> known(UUID uuid) {
+  public Optional<Facts> known(UUID uuid) {
     return Optional.ofNullable(facts.get(uuid));
   }
 
@@ -77,7 +77,7 @@ final class VmFacts {
       return null;
     }
     Storage storage = hypervisor.storage();
-    return new Facts(status, metadata(storage, d), storage.snapshots(d.uuid()),
+    return new Facts(status, ProvisionMetadata.read(storage, d), storage.snapshots(d.uuid()),
         storage.nextBoot(d.uuid()));
   }
 
@@ -97,7 +97,7 @@ final class VmFacts {
   }
 
   /** Takes a status libvirt just gave (a state change); the rest of the VM's facts still hold. */
-  void observed(DomainStatus status) {
+  public void observed(DomainStatus status) {
     if (status.state() == DomainState.UNDEFINED) {
       facts.remove(status.uuid());
     } else {
@@ -107,22 +107,22 @@ final class VmFacts {
   }
 
   /** The VM's definition, disk or snapshots may have changed: they are asked for again. */
-  void changed(UUID uuid) {
+  public void changed(UUID uuid) {
     facts.remove(uuid);
   }
 
   /** Drops what is known of these VMs (a thorough scan asks libvirt again). */
-  void forget(List<ManagedDomain> owned) {
+  public void forget(List<ManagedDomain> owned) {
     owned.forEach(d -> facts.remove(d.uuid()));
   }
 
   /** Drops everything (libvirt reconnected, configuration reloaded). */
-  void clear() {
+  public void clear() {
     facts.clear();
   }
 
   /** Measures what these VMs use: all count as VMs and disk, running ones for vCPUs and memory. */
-  Quotas.Usage usage(List<ManagedDomain> owned) throws HypervisorException {
+  public Quotas.Usage usage(List<ManagedDomain> owned) throws HypervisorException {
     int vms = 0;
     int vcpus = 0;
     long memory = 0;
@@ -140,20 +140,5 @@ final class VmFacts {
       disk += f.diskGiB();
     }
     return new Quotas.Usage(vms, vcpus, memory, disk);
-  }
-
-  /** Returns the VM's provision metadata; unreadable metadata is logged and counts as none. */
-  static Optional<ProvisionMetadata> metadata(Storage storage, ManagedDomain d)
-      throws HypervisorException {
-    Optional<String> xml = storage.metadata(d.uuid(), ProvisionMetadata.NAMESPACE);
-    if (xml.isEmpty()) {
-      return Optional.empty();
-    }
-    try {
-      return Optional.of(ProvisionMetadata.parse(xml.get()));
-    } catch (IllegalArgumentException e) {
-      log.warn("ignoring provision metadata domain={}: {}", d.name(), e.getMessage());
-      return Optional.empty();
-    }
   }
 }

@@ -1,5 +1,7 @@
-package org.wirt.provision;
+package org.wirt.status;
 
+import org.wirt.provision.ProvisionMetadata;
+import org.wirt.provision.Quotas;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -27,7 +29,7 @@ import org.wirt.tree.Identity;
  * (SPEC 9), each only when what it shows changed. What libvirt says comes from {@link VmFacts},
  * so a report after a command asks libvirt nothing the command did not change.
  */
-final class InfoReport {
+public final class InfoReport {
   private static final Logger log = LoggerFactory.getLogger(InfoReport.class);
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -55,14 +57,14 @@ final class InfoReport {
     }
   }
 
-  InfoReport(VmFacts facts, Function<Identity, Quotas.Limits> limits, Clock clock) {
+  public InfoReport(VmFacts facts, Function<Identity, Quotas.Limits> limits, Clock clock) {
     this.facts = facts;
     this.limits = limits;
     this.clock = clock;
   }
 
   /** Writes the user's files that changed; a failure is logged once until it changes. */
-  void report(HomeTree tree, List<ManagedDomain> owned) {
+  public void report(HomeTree tree, List<ManagedDomain> owned) {
     String user = tree.identity().user();
     Shown s = shown.computeIfAbsent(user, k -> new Shown());
     try {
@@ -102,12 +104,12 @@ final class InfoReport {
   }
 
   /** Whether the user's files were written since wirtd started or the quotas were reloaded. */
-  boolean reported(String user) {
+  public boolean reported(String user) {
     return shown.containsKey(user);
   }
 
   /** Forgets what was written: the next report writes every file again. */
-  void clear() {
+  public void clear() {
     shown.clear();
   }
 

@@ -1,4 +1,4 @@
-package org.wirt.daemon;
+package org.wirt.serve;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -20,7 +20,7 @@ import org.wirt.tree.Identity;
  * most once per {@link #MIN_REFRESH} so a flood of commands for a VM that is not yours cannot make
  * wirtd list every domain again and again.
  */
-final class Owners {
+public final class Owners {
   private static final Logger log = LoggerFactory.getLogger(Owners.class);
   static final Duration MIN_REFRESH = Duration.ofMillis(500);
 
@@ -29,13 +29,13 @@ final class Owners {
   private final Clock clock;
   private Instant lastRefresh = Instant.MIN;
 
-  Owners(Hypervisor hypervisor, Clock clock) {
+  public Owners(Hypervisor hypervisor, Clock clock) {
     this.hypervisor = hypervisor;
     this.clock = clock;
   }
 
   /** Reads every domain's metadata again. */
-  synchronized void refresh() throws HypervisorException {
+  public synchronized void refresh() throws HypervisorException {
     index.refresh(hypervisor);
     lastRefresh = clock.instant();
   }
@@ -44,7 +44,7 @@ final class Owners {
    * Finds the user's VM and checks its metadata in libvirt once more, so that the decision rests
    * on what libvirt says now, not on the index.
    */
-  Optional<ManagedDomain> find(Identity user, String vm) throws HypervisorException {
+  public Optional<ManagedDomain> find(Identity user, String vm) throws HypervisorException {
     Optional<ManagedDomain> found = index.find(user.user(), user.uid(), vm);
     if (found.isEmpty() && refreshAllowed()) {
       refresh();
@@ -63,11 +63,11 @@ final class Owners {
     return now;
   }
 
-  Optional<ManagedDomain> byUuid(UUID uuid) {
+  public Optional<ManagedDomain> byUuid(UUID uuid) {
     return index.byUuid(uuid);
   }
 
-  List<ManagedDomain> ownedBy(Identity user) {
+  public List<ManagedDomain> ownedBy(Identity user) {
     return index.ownedBy(user.user(), user.uid());
   }
 

@@ -1,4 +1,4 @@
-package org.wirt.queue;
+package org.wirt.journal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

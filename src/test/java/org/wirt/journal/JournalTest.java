@@ -1,4 +1,4 @@
-package org.wirt.queue;
+package org.wirt.journal;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;

@@ -1,5 +1,6 @@
-package org.wirt.daemon;
+package org.wirt.serve;
 
+import org.wirt.status.StatusKeeper;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -25,7 +26,7 @@ import org.wirt.watch.Watcher;
  * belong in {@code command/vm/}, watches every VM directory, queues VMs that have commands, and
  * refreshes {@code status.json} of every VM the user owns.
  */
-final class UserScanner {
+public final class UserScanner {
   private static final Logger log = LoggerFactory.getLogger(UserScanner.class);
 
   private final Owners owners;
@@ -35,7 +36,7 @@ final class UserScanner {
   private final Rejector rejector;
   private final Clock clock;
 
-  UserScanner(Owners owners, Watcher watcher, Scheduler scheduler, StatusKeeper statuses,
+  public UserScanner(Owners owners, Watcher watcher, Scheduler scheduler, StatusKeeper statuses,
       Rejector rejector, Clock clock) {
     this.owners = owners;
     this.watcher = watcher;
@@ -75,7 +76,7 @@ final class UserScanner {
       name -> name.text().filter(Names::isVm).isPresent();
 
   /** Scans the user's tree thoroughly (after an event, a reload, a reconnect). */
-  void scan(HomeTree tree) {
+  public void scan(HomeTree tree) {
     scan(tree, true, false);
   }
 
@@ -88,7 +89,7 @@ final class UserScanner {
    *
    * @return whether the tree was there and scanned (so its statuses are worth refreshing)
    */
-  boolean scan(HomeTree tree, boolean thorough, boolean deferStatuses) {
+  public boolean scan(HomeTree tree, boolean thorough, boolean deferStatuses) {
     String user = tree.identity().user();
     try {
       List<ManagedDomain> owned = owners.ownedBy(tree.identity());

@@ -1,4 +1,4 @@
-package org.wirt.daemon;
+package org.wirt.status;
 
 import java.util.Map;
 

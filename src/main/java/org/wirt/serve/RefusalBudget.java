@@ -1,4 +1,4 @@
-package org.wirt.daemon;
+package org.wirt.serve;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -17,7 +17,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * only counted, by kind; once tokens are back, each kind becomes one summary line. A user's kinds
  * are at most {@link #KINDS}; past it, others fall into one "other refusals" kind, so the state per user is bounded.
  */
-final class RefusalBudget {
+public final class RefusalBudget {
   static final int KINDS = 8;
 
   private final Clock clock;

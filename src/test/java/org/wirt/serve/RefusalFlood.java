@@ -1,4 +1,4 @@
-package org.wirt.daemon;
+package org.wirt.serve;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
