@@ -15,6 +15,7 @@ import org.wirt.hypervisor.DomainStatus;
 import org.wirt.hypervisor.Hypervisor;
 import org.wirt.hypervisor.HypervisorException;
 import org.wirt.hypervisor.ManagedDomain;
+import org.wirt.verbs.Transitions;
 
 /**
  * Turns a {@link Command} into hypervisor calls. This is where a {@code start} file becomes a
@@ -69,57 +70,30 @@ public final class CommandExecutor {
     hypervisor.awaitNoJob(d.uuid(), RECONCILE_JOB_WAIT);
     DomainState state = hypervisor.status(d.uuid()).state();
     String found = "found " + d.name() + " " + state.json();
-    switch (command.verb()) {
-      case START:
-        if (state == DomainState.RUNNING || state == DomainState.PAUSED) {
-          return found + ": the start had taken effect";
+    Verb verb = command.verb();
+    return found + switch (Transitions.afterCrash(verb, state)) {
+      case HOLDS -> ": the " + verb.fileName() + " had taken effect";
+      case CANNOT -> verb == Verb.STOP ? "; left it as it is" : "; nothing to do";
+      case ACTS -> {
+        if (verb == Verb.STOP) {
+          hypervisor.shutdown(d.uuid());
+        } else {
+          act(command, d.uuid());
         }
-        hypervisor.start(d.uuid());
-        return found + "; started it";
-      case DESTROY:
-        if (isOff(state)) {
-          return found + ": the destroy had taken effect";
-        }
-        hypervisor.destroy(d.uuid());
-        return found + "; powered it off";
-      case STOP:
-        if (isOff(state)) {
-          return found + ": the stop had taken effect";
-        }
-        if (state != DomainState.RUNNING) {
-          return found + "; left it as it is";
-        }
-        hypervisor.shutdown(d.uuid());
-        return found + "; asked it again to shut down (not waiting for it)";
-      case SUSPEND:
-        if (state == DomainState.PAUSED) {
-          return found + ": the suspend had taken effect";
-        }
-        if (state != DomainState.RUNNING) {
-          return found + "; nothing to do";
-        }
-        hypervisor.suspend(d.uuid());
-        return found + "; paused it";
-      case RESUME:
-        if (state == DomainState.RUNNING) {
-          return found + ": the resume had taken effect";
-        }
-        if (state != DomainState.PAUSED) {
-          return found + "; nothing to do";
-        }
-        hypervisor.resume(d.uuid());
-        return found + "; resumed it";
-      case AUTOSTART:
-        boolean enabled = ((Command.Autostart) command).enabled();
-        hypervisor.setAutostart(d.uuid(), enabled);
-        return found + "; set autostart " + (enabled ? "on" : "off") + " again";
-      case REBOOT:
-      case RESET:
-        return found + "; a " + command.verb().fileName()
-            + " may or may not have happened and is not repeated";
-      default:
-        return found + "; nothing to repeat";
-    }
+        yield "; " + switch (verb) {
+          case START -> "started it";
+          case DESTROY -> "powered it off";
+          case STOP -> "asked it again to shut down (not waiting for it)";
+          case SUSPEND -> "paused it";
+          case RESUME -> "resumed it";
+          default -> "set autostart " + (((Command.Autostart) command).enabled() ? "on" : "off")
+              + " again";
+        };
+      }
+      case NOT_REPEATED -> verb == Verb.REBOOT || verb == Verb.RESET
+          ? "; a " + verb.fileName() + " may or may not have happened and is not repeated"
+          : "; nothing to repeat";
+    };
   }
 
   /** Tells a waiting {@code stop} to look at its domain now (a lifecycle event arrived). */
@@ -131,78 +105,57 @@ public final class CommandExecutor {
   }
 
   private String now(Command command, ManagedDomain d) throws HypervisorException {
-    UUID id = d.uuid();
+    Verb verb = command.verb();
     String name = d.name();
-    DomainState state = hypervisor.status(id).state();
-    return switch (command.verb()) {
-      case START -> {
-        if (state == DomainState.RUNNING || state == DomainState.PAUSED) {
-          yield name + " is already running";
-        }
-        hypervisor.start(id);
-        yield "started " + name;
+    DomainState state = hypervisor.status(d.uuid()).state();
+    return switch (Transitions.command(verb, state)) {
+      case HOLDS -> switch (verb) {
+        case STATUS -> name + " is " + state.json();
+        case DESTROY -> name + " is already off";
+        case SUSPEND -> name + " is already paused";
+        default -> name + " is already running";
+      };
+      case CANNOT -> throw new HypervisorException(verb.fileName() + " " + name + ": it is "
+          + state.json() + (verb == Verb.RESUME ? ", not paused" : ", not running")
+          + "; write 'start' to boot it");
+      case ACTS -> {
+        act(command, d.uuid());
+        yield switch (verb) {
+          case START -> "started " + name;
+          case DESTROY -> "powered off " + name;
+          case REBOOT -> "asked " + name + " to reboot (ACPI)";
+          case RESET -> "reset " + name;
+          case SUSPEND -> "paused " + name;
+          case RESUME -> "resumed " + name;
+          default -> (((Command.Autostart) command).enabled() ? "enabled" : "disabled")
+              + " autostart of " + name;
+        };
       }
-      case DESTROY -> {
-        if (state == DomainState.SHUTOFF || state == DomainState.CRASHED) {
-          yield name + " is already off";
-        }
-        hypervisor.destroy(id);
-        yield "powered off " + name;
-      }
-      case REBOOT -> {
-        requireRunning(state, "reboot", name);
-        hypervisor.reboot(id);
-        yield "asked " + name + " to reboot (ACPI)";
-      }
-      case RESET -> {
-        requireRunning(state, "reset", name);
-        hypervisor.reset(id);
-        yield "reset " + name;
-      }
-      case SUSPEND -> {
-        if (state == DomainState.PAUSED) {
-          yield name + " is already paused";
-        }
-        requireRunning(state, "suspend", name);
-        hypervisor.suspend(id);
-        yield "paused " + name;
-      }
-      case RESUME -> {
-        if (state == DomainState.RUNNING) {
-          yield name + " is already running";
-        }
-        if (state != DomainState.PAUSED) {
-          throw new HypervisorException("resume " + name + ": it is " + state.json()
-              + ", not paused; write 'start' to boot it");
-        }
-        hypervisor.resume(id);
-        yield "resumed " + name;
-      }
-      case AUTOSTART -> {
-        boolean enabled = ((Command.Autostart) command).enabled();
-        hypervisor.setAutostart(id, enabled);
-        yield (enabled ? "enabled" : "disabled") + " autostart of " + name;
-      }
-      case STATUS -> name + " is " + state.json();
-      default -> throw new IllegalStateException(command.verb().fileName() + " is not a power verb");
+      case NOT_REPEATED -> throw new IllegalStateException("not a step of a command");
     };
   }
 
-  private static void requireRunning(DomainState state, String verb, String name)
-      throws HypervisorException {
-    if (state != DomainState.RUNNING) {
-      throw new HypervisorException(verb + " " + name + ": it is " + state.json()
-          + ", not running; write 'start' to boot it");
+  private void act(Command command, UUID id) throws HypervisorException {
+    switch (command.verb()) {
+      case START -> hypervisor.start(id);
+      case DESTROY -> hypervisor.destroy(id);
+      case REBOOT -> hypervisor.reboot(id);
+      case RESET -> hypervisor.reset(id);
+      case SUSPEND -> hypervisor.suspend(id);
+      case RESUME -> hypervisor.resume(id);
+      case AUTOSTART -> hypervisor.setAutostart(id, ((Command.Autostart) command).enabled());
+      default -> throw new IllegalStateException(command.verb().fileName() + " is not a power verb");
     }
   }
 
   private CompletableFuture<String> stop(Command.Stop stop, ManagedDomain d)
       throws HypervisorException {
     DomainStatus status = hypervisor.status(d.uuid());
-    if (isOff(status.state())) {
+    Transitions.Step step = Transitions.command(Verb.STOP, status.state());
+    if (step == Transitions.Step.HOLDS) {
       return CompletableFuture.completedFuture(d.name() + " is already off");
     }
-    if (status.state() == DomainState.PAUSED) {
+    if (step == Transitions.Step.CANNOT) {
       throw new HypervisorException("stop " + d.name() + ": it is paused and cannot react to the "
           + "power button; write 'resume' first, or 'destroy' to power it off");
     }
@@ -217,7 +170,7 @@ public final class CommandExecutor {
           return;
         }
         try {
-          if (isOff(hypervisor.status(d.uuid()).state())) {
+          if (hypervisor.status(d.uuid()).state().isOff()) {
             long ms = Duration.between(started, clock.instant()).toMillis();
             result.complete("shut down " + d.name() + " in " + ms + " ms");
           } else if (!clock.instant().isBefore(deadline)) {
@@ -247,10 +200,5 @@ public final class CommandExecutor {
     result.whenComplete((m, e) -> stopChecks.remove(d.uuid(), check));
     timer.schedule(check, STOP_POLL.toMillis(), TimeUnit.MILLISECONDS);
     return result;
-  }
-
-  private static boolean isOff(DomainState state) {
-    return state == DomainState.SHUTOFF || state == DomainState.CRASHED
-        || state == DomainState.UNDEFINED;
   }
 }

@@ -10,4 +10,15 @@ public enum DomainState {
   public String json() {
     return name().toLowerCase(Locale.ROOT);
   }
+
+  /** Off: shut off, crashed, or no longer defined. */
+  public boolean isOff() {
+    return this == SHUTOFF || this == CRASHED || this == UNDEFINED;
+  }
+
+  /** Holding vCPUs and memory, as the quota counts them (SPEC 9): booted and not off. */
+  public boolean holdsResources() {
+    return this == RUNNING || this == PAUSED || this == BLOCKED || this == SHUTDOWN
+        || this == PMSUSPENDED;
+  }
 }

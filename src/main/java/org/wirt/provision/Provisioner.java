@@ -22,6 +22,7 @@ import org.slf4j.LoggerFactory;
 import org.wirt.command.Command;
 import org.wirt.command.CommandParser;
 import org.wirt.command.Refusal;
+import org.wirt.command.Verb;
 import org.wirt.config.ImagesConfig;
 import org.wirt.config.QuotaConfig.Quota;
 import org.wirt.hypervisor.DomainNames;
@@ -35,6 +36,7 @@ import org.wirt.hypervisor.Storage;
 import org.wirt.tree.HomeTree;
 import org.wirt.tree.Identity;
 import org.wirt.tree.ReadResult;
+import org.wirt.verbs.Transitions;
 
 /**
  * Creates and deletes VMs (SPEC 5 {@code create}, {@code delete}) and keeps users within their
@@ -258,7 +260,7 @@ public final class Provisioner {
    */
   public String delete(ManagedDomain d) throws HypervisorException {
     DomainState state = hypervisor.status(d.uuid()).state();
-    if (state != DomainState.SHUTOFF && state != DomainState.CRASHED) {
+    if (Transitions.command(Verb.DELETE, state) != Transitions.Step.ACTS) {
       throw new HypervisorException("delete " + d.name() + ": it is " + state.json()
           + "; write 'stop' or 'destroy' first, then 'delete'");
     }
@@ -313,7 +315,7 @@ public final class Provisioner {
       if (!after.equals(before)) {
         storage.setNextBoot(d.uuid(), after);
       }
-      boolean running = isRunning(hypervisor.status(d.uuid()).state());
+      boolean running = hypervisor.status(d.uuid()).state().holdsResources();
       changes.add(after.vcpus() + " vCPUs and " + after.memoryMiB() + " MiB "
           + (running ? "from its next boot" : "when it boots"));
     }
@@ -358,7 +360,7 @@ public final class Provisioner {
     }
     if (!(command instanceof Command.SnapshotDelete)) {
       DomainState state = hypervisor.status(d.uuid()).state();
-      if (state != DomainState.SHUTOFF) {
+      if (Transitions.command(command.verb(), state) != Transitions.Step.ACTS) {
         throw new Refusal("'" + command.verb().fileName() + "' needs VM '" + d.owner().vm()
             + "' shut off, and it is " + state.json() + "; write 'stop' first");
       }
@@ -415,7 +417,7 @@ public final class Provisioner {
       throw new Refusal("VM '" + vm + "' stands alone already: its disk has no backing file");
     }
     DomainState state = hypervisor.status(d.uuid()).state();
-    if (state != DomainState.SHUTOFF) {
+    if (Transitions.command(Verb.CONSOLIDATE, state) != Transitions.Step.ACTS) {
       throw new Refusal("'consolidate' needs VM '" + vm + "' shut off, and it is " + state.json()
           + "; write 'stop' first");
     }
@@ -451,7 +453,7 @@ public final class Provisioner {
   public void checkStart(Identity user, ManagedDomain d, List<ManagedDomain> owned)
       throws Refusal, HypervisorException {
     DomainStatus status = hypervisor.status(d.uuid());
-    if (isRunning(status.state())) {
+    if (status.state().holdsResources()) {
       return;
     }
     List<ManagedDomain> others = owned.stream().filter(o -> !o.uuid().equals(d.uuid())).toList();
@@ -604,10 +606,5 @@ public final class Provisioner {
     } catch (IOException e) {
       return "unknown (" + e.getMessage() + ")";
     }
-  }
-
-  public static boolean isRunning(DomainState s) {
-    return s == DomainState.RUNNING || s == DomainState.PAUSED || s == DomainState.BLOCKED
-        || s == DomainState.SHUTDOWN || s == DomainState.PMSUSPENDED;
   }
 }

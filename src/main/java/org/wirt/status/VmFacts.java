@@ -1,6 +1,5 @@
 package org.wirt.status;
 
-import org.wirt.provision.Provisioner;
 import org.wirt.provision.ProvisionMetadata;
 import org.wirt.provision.Quotas;
 import java.util.List;
@@ -133,7 +132,7 @@ public final class VmFacts {
         continue;
       }
       vms++;
-      if (Provisioner.isRunning(f.status().state())) {
+      if (f.status().state().holdsResources()) {
         vcpus += f.status().vcpus();
         memory += f.status().memoryMiB();
       }
