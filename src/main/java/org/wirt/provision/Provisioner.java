@@ -1,5 +1,6 @@
 package org.wirt.provision;
 
+import org.wirt.verbs.Quotas;
 import org.wirt.status.InfoReport;
 import org.wirt.status.VmFacts;
 import java.io.IOException;
@@ -134,6 +135,15 @@ public final class Provisioner {
         c.autostart() != null && c.autostart(), hostname, keys);
   }
 
+  /** The golden image of this name, if an admin imported one. */
+  public Optional<Image> image(String name) throws HypervisorException {
+    try {
+      return store.find(name);
+    } catch (IOException e) {
+      throw new HypervisorException("read image " + name + ": " + e.getMessage(), false, e);
+    }
+  }
+
   /**
    * Makes the VM of a plan; on failure, removes what it had made.
    *
@@ -200,7 +210,12 @@ public final class Provisioner {
         .toList();
   }
 
-  private ManagedDomain make(Plan p) throws HypervisorException {
+  /**
+   * Makes the VM of a checked create; on failure, removes what it had made.
+   *
+   * @return the new domain, owned by the plan's user
+   */
+  public ManagedDomain make(Plan p) throws HypervisorException {
     Storage storage = hypervisor.storage();
     storage.ensureDirPool(images.vmPool(), images.vmDirectory());
     List<Path> made = new ArrayList<>();
@@ -434,7 +449,7 @@ public final class Provisioner {
    * Flattens the VM's overlay on a thread of its own (it may take minutes), telling {@code
    * progress} each whole percent.
    */
-  public CompletableFuture<String> consolidate(ManagedDomain d, Path overlay,
+  public CompletableFuture<String> flatten(ManagedDomain d, Path overlay,
       IntConsumer progress) {
     return CompletableFuture.supplyAsync(() -> {
       try {
@@ -593,12 +608,13 @@ public final class Provisioner {
   }
 
   /** A DNS label from a VM name: '_' becomes '-', and no '-' at either end. */
-  static String hostname(String vm) {
+  public static String hostname(String vm) {
     String label = vm.replace('_', '-').replaceAll("^-+|-+$", "");
     return label.isEmpty() ? "vm" : label;
   }
 
-  private String imageNames() {
+  /** The images users may name, for messages. */
+  public String imageNames() {
     try {
       List<String> names = store.list().stream().map(Image::name).toList();
       return names.isEmpty() ? "none yet (an admin adds them with `wirtctl image import`)"

@@ -316,7 +316,7 @@ public final class VmServer {
       }
       if (consolidate != null) {
         statuses.operation(tree, vm, "consolidate", 0);
-        return provisioner.consolidate(domain, consolidate,
+        return provisioner.flatten(domain, consolidate,
                 percent -> statuses.operation(tree, vm, "consolidate", percent))
             .whenComplete((message, error) -> statuses.operation(tree, vm, "consolidate", null));
       }

@@ -1,7 +1,7 @@
 package org.wirt.status;
 
 import org.wirt.provision.ProvisionMetadata;
-import org.wirt.provision.Quotas;
+import org.wirt.verbs.Quotas;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;

@@ -1,7 +1,7 @@
 package org.wirt.status;
 
 import org.wirt.provision.ProvisionMetadata;
-import org.wirt.provision.Quotas;
+import org.wirt.verbs.Quotas;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -30,7 +30,7 @@ public final class VmFacts {
       Storage.NextBoot nextBoot) {
 
     /** Disk this VM counts against the quota: its size once, and once more per snapshot. */
-    long diskGiB() {
+    public long diskGiB() {
       int size = metadata.map(ProvisionMetadata::diskGiB).orElse(0);
       return (long) size * (1 + snapshots.size());
     }

@@ -35,7 +35,7 @@ import org.wirt.hypervisor.LifecycleEvent;
 import org.wirt.hypervisor.ManagedDomain;
 import org.wirt.posix.Inotify;
 import org.wirt.provision.Provisioner;
-import org.wirt.provision.Quotas;
+import org.wirt.verbs.Quotas;
 import org.wirt.journal.Journal;
 import org.wirt.queue.Scheduler;
 import org.wirt.queue.VmKey;

@@ -12,6 +12,7 @@ import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.wirt.verbs.Quotas;
 import org.wirt.command.Refusal;
 import org.wirt.config.ImagesConfig;
 import org.wirt.config.QuotaConfig;

@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.wirt.verbs.Quotas;
 import org.wirt.config.QuotaConfig;
 import org.wirt.config.QuotaConfig.Quota;
 

@@ -1,4 +1,4 @@
-package org.wirt.provision;
+package org.wirt.verbs;
 
 import java.util.Map;
 import java.util.Objects;
@@ -48,9 +48,9 @@ public final class Quotas {
     if (u.vms() + 1 > q.vms()) {
       return Optional.of("vms: " + u.vms() + " defined + 1 asked > " + q.vms() + " allowed");
     }
-    if (u.diskGiB() + diskGiB > q.diskGiB()) {
-      return Optional.of("disk: " + u.diskGiB() + " GiB used + " + diskGiB + " GiB asked > "
-          + q.diskGiB() + " GiB allowed");
+    Optional<String> disk = checkDisk(q, u, diskGiB);
+    if (disk.isPresent()) {
+      return disk;
     }
     if (vcpus > q.vcpus()) {
       return Optional.of("vcpus: " + vcpus + " asked > " + q.vcpus() + " allowed (running)");
@@ -71,6 +71,15 @@ public final class Quotas {
     if (u.memoryMiB() + memoryMiB > q.memoryMiB()) {
       return Optional.of("memory: " + u.memoryMiB() + " MiB running + " + memoryMiB
           + " MiB asked > " + q.memoryMiB() + " MiB allowed");
+    }
+    return Optional.empty();
+  }
+
+  /** Checks more disk: a new VM's, or a snapshot's (it counts its VM's disk once more). */
+  public static Optional<String> checkDisk(Quota q, Usage u, long diskGiB) {
+    if (u.diskGiB() + diskGiB > q.diskGiB()) {
+      return Optional.of("disk: " + u.diskGiB() + " GiB used + " + diskGiB + " GiB asked > "
+          + q.diskGiB() + " GiB allowed");
     }
     return Optional.empty();
   }
