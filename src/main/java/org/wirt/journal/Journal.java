@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.wirt.status.JournalMarks;
 
 /**
  * wirtd's journal of claimed commands, {@code <stateDir>/journal.log} (SPEC 4): nothing is lost
@@ -46,7 +47,7 @@ import org.slf4j.LoggerFactory;
  * recordGiveUpMinutes}, its entry completed (the daemon's StatusKeeper), so compaction never
  * carries an entry forever.
  */
-public final class Journal implements AutoCloseable {
+public final class Journal implements JournalMarks, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Journal.class);
   static final long COMPACT_AT_BYTES = 1 << 20;
   private static final ObjectMapper JSON = JsonMapper.builder().build();
@@ -160,6 +161,7 @@ public final class Journal implements AutoCloseable {
   }
 
   /** Returns the size of the command content an open entry holds, 0 if it is not open. */
+  @Override
   public synchronized long contentBytes(long id) {
     Entry e = open.get(id);
     return e == null ? 0 : e.claim().content.length;
@@ -196,6 +198,7 @@ public final class Journal implements AutoCloseable {
   }
 
   /** Records the outcome of a claimed command: durable before this returns. */
+  @Override
   public void done(long id, ObjectNode outcome) throws IOException {
     long line;
     synchronized (this) {
@@ -208,12 +211,14 @@ public final class Journal implements AutoCloseable {
   }
 
   /** Notes that the history line of a command is written. */
+  @Override
   public synchronized void logged(long id) throws IOException {
     append(mark("logged", id));
     open.computeIfPresent(id, (k, e) -> new Entry(e.claim(), e.outcome(), true));
   }
 
   /** Notes that every record of a command is written; the entry is closed. */
+  @Override
   public void complete(long id) throws IOException {
     synchronized (this) {
       append(mark("complete", id));

@@ -1,57 +1,66 @@
 package org.wirt.journal;
 
-import org.wirt.status.StatusKeeper;
-import org.wirt.serve.Owners;
-import org.wirt.serve.Roster;
 import java.io.IOException;
 import java.time.Clock;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.wirt.command.Command;
-import org.wirt.command.CommandExecutor;
 import org.wirt.command.CommandParser;
 import org.wirt.command.Refusal;
 import org.wirt.command.Verb;
 import org.wirt.hypervisor.HypervisorException;
 import org.wirt.hypervisor.ManagedDomain;
-import org.wirt.journal.Journal;
 import org.wirt.status.Json;
 import org.wirt.status.Outcome;
+import org.wirt.status.Recorder;
 import org.wirt.status.Result;
+import org.wirt.status.StatusKeeper;
 import org.wirt.threads.ThreadFailures;
 import org.wirt.tree.EntryName;
 import org.wirt.tree.EntryType;
 import org.wirt.tree.FileFacts;
 import org.wirt.tree.HomeTree;
+import org.wirt.tree.Identity;
+import org.wirt.verbs.Interrupted;
+import org.wirt.verbs.Reconciled;
+import org.wirt.verbs.Verbs;
 
 /**
  * Finishes what a crash interrupted, before any new command is served (SPEC 4): a claimed command
- * that had not finished is reconciled against libvirt's actual state and recorded as {@code
- * interrupted}; a finished one whose records were not all written gets them now. Either way it
- * ends with exactly one outcome and runs at most once more, and only where that is safe.
+ * that had not finished is reconciled against libvirt's actual state ({@link Verbs#reconcile}) and
+ * recorded as {@code interrupted}; a finished one whose records were not all written gets them
+ * now. Either way it ends with exactly one outcome and runs at most once more, and only where that
+ * is safe.
  */
 public final class Recovery {
   private static final Logger log = LoggerFactory.getLogger(Recovery.class);
 
   private final Journal journal;
-  private final Roster roster;
-  private final Owners owners;
-  private final CommandExecutor executor;
+  private final Function<String, Optional<HomeTree>> trees;
+  private final Function<UUID, Optional<ManagedDomain>> domains;
+  private final Verbs verbs;
   private final StatusKeeper statuses;
-  private final org.wirt.status.Recorder recorder;
+  private final Recorder recorder;
   private final Clock clock;
 
-  public Recovery(Journal journal, Roster roster, Owners owners, CommandExecutor executor,
-      StatusKeeper statuses, org.wirt.status.Recorder recorder, Clock clock) {
-    this.journal = journal;
-    this.roster = roster;
-    this.owners = owners;
-    this.executor = executor;
-    this.statuses = statuses;
-    this.recorder = recorder;
-    this.clock = clock;
+  /**
+   * @param trees the tree of a served user, by name
+   * @param domains a managed domain by UUID, as the daemon's index knows it
+   */
+  public Recovery(Journal journal, Function<String, Optional<HomeTree>> trees,
+      Function<UUID, Optional<ManagedDomain>> domains, Verbs verbs, StatusKeeper statuses,
+      Recorder recorder, Clock clock) {
+    this.journal = Objects.requireNonNull(journal, "journal");
+    this.trees = Objects.requireNonNull(trees, "trees");
+    this.domains = Objects.requireNonNull(domains, "domains");
+    this.verbs = Objects.requireNonNull(verbs, "verbs");
+    this.statuses = Objects.requireNonNull(statuses, "statuses");
+    this.recorder = Objects.requireNonNull(recorder, "recorder");
+    this.clock = Objects.requireNonNull(clock, "clock");
   }
 
   /** Recovers every entry the journal had open; returns how many. */
@@ -75,7 +84,7 @@ public final class Recovery {
 
   private void recover(Journal.Entry entry) throws IOException {
     Journal.Claim c = entry.claim();
-    Optional<HomeTree> tree = roster.tree(c.user()).filter(t -> t.identity().uid() == c.uid());
+    Optional<HomeTree> tree = trees.apply(c.user()).filter(t -> t.identity().uid() == c.uid());
     if (entry.outcome() != null) {
       Outcome done = Json.outcome(entry.outcome());
       log.info("recovering records id={} user={} vm={} verb={}", c.id(), c.user(), c.vm(), c.verb());
@@ -86,7 +95,7 @@ public final class Recovery {
         // The audit record may have been written before the crash; the user's records are
         // written from where the journal says they stopped.
         statuses.recorded(c.id(), tree.get(), done,
-            new org.wirt.status.Recorder.Written(entry.logged(), false, false));
+            new Recorder.Written(entry.logged(), false, false));
       }
       return;
     }
@@ -97,26 +106,16 @@ public final class Recovery {
           new FileFacts(c.dev(), c.ino(), EntryType.REGULAR, c.uid(), 1, 0, 0));
     }
     Optional<ManagedDomain> domain = c.uuid() == null ? Optional.empty()
-        : owners.byUuid(UUID.fromString(c.uuid()))
+        : domains.apply(UUID.fromString(c.uuid()))
             .filter(d -> d.owner().user().equals(c.user()) && d.owner().uid() == c.uid());
     String message;
     try {
       Command command = CommandParser.parse(Verb.fromFileName(c.verb()).orElseThrow(),
           c.content());
-      if (command instanceof Command.Create) {
-        // A create is claimed before its domain exists: look for what it made, never repeat it.
-        domain = owners.ownedBy(new org.wirt.tree.Identity(c.user(), c.uid(), 0, new int[0]))
-            .stream().filter(d -> d.owner().vm().equals(c.vm())).findFirst();
-        message = "wirtd stopped while this create ran; " + (domain.isPresent()
-            ? "it had taken effect: " + domain.get().name() + " is defined"
-            : "no domain was defined and the create is not repeated; volumes it may have made "
-                + "are left for an admin (" + c.domain() + ".qcow2, " + c.domain()
-                + "-seed.iso in the VM pool)");
-      } else {
-        message = "wirtd stopped while this command ran; " + (domain.isEmpty()
-            ? "the domain is no longer " + c.user() + "'s, nothing was repeated"
-            : executor.reconcile(command, domain.get()));
-      }
+      Reconciled reconciled = verbs.reconcile(command, new Interrupted(
+          new Identity(c.user(), c.uid(), 0, new int[0]), c.vm(), c.domain(), domain));
+      message = reconciled.message();
+      domain = reconciled.domain();
     } catch (Refusal | HypervisorException e) {
       message = "wirtd stopped while this command ran; it could not be checked: " + e.getMessage();
     }

@@ -1,7 +1,6 @@
 package org.wirt.status;
 
 import org.wirt.provision.ProvisionMetadata;
-import org.wirt.verbs.Quotas;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -10,10 +9,10 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.wirt.hypervisor.DomainState;
@@ -22,27 +21,25 @@ import org.wirt.hypervisor.HypervisorException;
 import org.wirt.hypervisor.ManagedDomain;
 import org.wirt.hypervisor.Storage;
 import org.wirt.tree.HomeTree;
-import org.wirt.tree.Identity;
 
 /**
  * Writes a user's {@code info/quota.json} (limits and usage) and each VM's {@code settings.json}
  * (SPEC 9), each only when what it shows changed. What libvirt says comes from {@link VmFacts},
  * so a report after a command asks libvirt nothing the command did not change.
  */
-public final class InfoReport {
+final class InfoReport {
   private static final Logger log = LoggerFactory.getLogger(InfoReport.class);
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final VmFacts facts;
-  private final Function<Identity, Quotas.Limits> limits;
+  private final QuotaView.Source quotas;
   private final Clock clock;
   private final Map<String, Shown> shown = new ConcurrentHashMap<>();
   private final Map<String, String> lastProblem = new ConcurrentHashMap<>();
 
   /** What a user's files show now; reports of one user are serialized on it. */
   private static final class Shown {
-    private Quotas.Limits limits;
-    private Quotas.Usage usage;
+    private QuotaView quota;
     private final Map<String, Settings> settings = new HashMap<>();
   }
 
@@ -57,14 +54,14 @@ public final class InfoReport {
     }
   }
 
-  public InfoReport(VmFacts facts, Function<Identity, Quotas.Limits> limits, Clock clock) {
-    this.facts = facts;
-    this.limits = limits;
-    this.clock = clock;
+  InfoReport(VmFacts facts, QuotaView.Source quotas, Clock clock) {
+    this.facts = Objects.requireNonNull(facts, "facts");
+    this.quotas = Objects.requireNonNull(quotas, "quotas");
+    this.clock = Objects.requireNonNull(clock, "clock");
   }
 
   /** Writes the user's files that changed; a failure is logged once until it changes. */
-  public void report(HomeTree tree, List<ManagedDomain> owned) {
+  void report(HomeTree tree, List<ManagedDomain> owned) {
     String user = tree.identity().user();
     Shown s = shown.computeIfAbsent(user, k -> new Shown());
     try {
@@ -96,7 +93,7 @@ public final class InfoReport {
       // Tried at every sweep: say it once per user until it changes.
       String problem = String.valueOf(e.getMessage());
       if (!problem.equals(lastProblem.put(user, problem))) {
-        log.warn("cannot write quota user={}: {}", user, e.getMessage());
+        log.warn("cannot write quota user={}", user, e);
       }
       return;
     }
@@ -104,41 +101,39 @@ public final class InfoReport {
   }
 
   /** Whether the user's files were written since wirtd started or the quotas were reloaded. */
-  public boolean reported(String user) {
+  boolean reported(String user) {
     return shown.containsKey(user);
   }
 
   /** Forgets what was written: the next report writes every file again. */
-  public void clear() {
+  void clear() {
     shown.clear();
   }
 
   private void quota(HomeTree tree, Shown s, List<ManagedDomain> owned)
       throws IOException, HypervisorException {
-    Quotas.Limits l = limits.apply(tree.identity());
-    Quotas.Usage u = facts.usage(owned);
-    if (l.equals(s.limits) && u.equals(s.usage)) {
+    QuotaView q = quotas.view(tree.identity(), owned);
+    if (q.equals(s.quota)) {
       return;
     }
     ObjectNode doc = JSON.createObjectNode();
     doc.put("user", tree.identity().user());
-    doc.put("source", l.source());
+    doc.put("source", q.source());
     ObjectNode limitsNode = doc.putObject("limits");
-    limitsNode.put("vms", l.quota().vms());
-    limitsNode.put("vcpus", l.quota().vcpus());
-    limitsNode.put("memoryMiB", l.quota().memoryMiB());
-    limitsNode.put("diskGiB", l.quota().diskGiB());
+    limitsNode.put("vms", q.limits().vms());
+    limitsNode.put("vcpus", q.limits().vcpus());
+    limitsNode.put("memoryMiB", q.limits().memoryMiB());
+    limitsNode.put("diskGiB", q.limits().diskGiB());
     ObjectNode usageNode = doc.putObject("usage");
-    usageNode.put("vms", u.vms());
-    usageNode.put("vcpus", u.vcpus());
-    usageNode.put("memoryMiB", u.memoryMiB());
-    usageNode.put("diskGiB", u.diskGiB());
+    usageNode.put("vms", q.vms());
+    usageNode.put("vcpus", q.vcpus());
+    usageNode.put("memoryMiB", q.memoryMiB());
+    usageNode.put("diskGiB", q.diskGiB());
     usageNode.put("note",
         "vcpus and memoryMiB count running VMs; diskGiB the virtual size of disks");
     doc.put("updated", clock.instant().toString());
     tree.writeFile("info/quota.json", JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(doc));
-    s.limits = l;
-    s.usage = u;
+    s.quota = q;
   }
 
   private static byte[] json(Settings v) throws IOException {

@@ -1,9 +1,9 @@
 package org.wirt.status;
 
 import org.wirt.provision.ProvisionMetadata;
-import org.wirt.verbs.Quotas;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -26,8 +26,8 @@ import org.wirt.hypervisor.Storage;
 public final class VmFacts {
 
   /** One VM: its state and settings now, its provision metadata, snapshots and next boot. */
-  public record Facts(DomainStatus status, Optional<ProvisionMetadata> metadata, List<String> snapshots,
-      Storage.NextBoot nextBoot) {
+  public record Facts(DomainStatus status, Optional<ProvisionMetadata> metadata,
+      List<String> snapshots, Storage.NextBoot nextBoot) {
 
     /** Disk this VM counts against the quota: its size once, and once more per snapshot. */
     public long diskGiB() {
@@ -40,7 +40,7 @@ public final class VmFacts {
   private final Map<UUID, Facts> facts = new ConcurrentHashMap<>();
 
   public VmFacts(Hypervisor hypervisor) {
-    this.hypervisor = hypervisor;
+    this.hypervisor = Objects.requireNonNull(hypervisor, "hypervisor");
   }
 
   /** Returns the VM's facts, asking libvirt only for what is not known. */
@@ -66,7 +66,7 @@ public final class VmFacts {
   }
 
   /** The VM's facts if known, without asking libvirt. */
-  public Optional<Facts> known(UUID uuid) {
+  Optional<Facts> known(UUID uuid) {
     return Optional.ofNullable(facts.get(uuid));
   }
 
@@ -116,28 +116,7 @@ public final class VmFacts {
   }
 
   /** Drops everything (libvirt reconnected, configuration reloaded). */
-  public void clear() {
+  void clear() {
     facts.clear();
-  }
-
-  /** Measures what these VMs use: all count as VMs and disk, running ones for vCPUs and memory. */
-  public Quotas.Usage usage(List<ManagedDomain> owned) throws HypervisorException {
-    int vms = 0;
-    int vcpus = 0;
-    long memory = 0;
-    long disk = 0;
-    for (ManagedDomain d : owned) {
-      Facts f = of(d);
-      if (f.status().state() == DomainState.UNDEFINED) {
-        continue;
-      }
-      vms++;
-      if (f.status().state().holdsResources()) {
-        vcpus += f.status().vcpus();
-        memory += f.status().memoryMiB();
-      }
-      disk += f.diskGiB();
-    }
-    return new Quotas.Usage(vms, vcpus, memory, disk);
   }
 }

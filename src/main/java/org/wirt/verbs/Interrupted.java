@@ -12,7 +12,8 @@ import org.wirt.tree.Identity;
 /**
  * A claimed command that a crash interrupted (SPEC 4), as the journal kept it.
  *
- * @param domainName the domain its claim names (for a create, the one it was to make)
+ * @param domainName the domain its claim names (for a create, the one it was to make); null if the
+ *     journal line had none
  * @param domain the domain of the claim's UUID, if it is still the user's
  */
 public record Interrupted(Identity user, String vm, String domainName,
@@ -24,7 +25,6 @@ public record Interrupted(Identity user, String vm, String domainName,
   public Interrupted {
     Objects.requireNonNull(user, "user");
     Objects.requireNonNull(vm, "vm");
-    Objects.requireNonNull(domainName, "domainName");
     Objects.requireNonNull(domain, "domain");
   }
 

@@ -26,7 +26,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.wirt.command.CommandExecutor;
 import org.wirt.config.Config;
 import org.wirt.hypervisor.DomainStatus;
 import org.wirt.hypervisor.Hypervisor;
@@ -35,7 +34,10 @@ import org.wirt.hypervisor.LifecycleEvent;
 import org.wirt.hypervisor.ManagedDomain;
 import org.wirt.posix.Inotify;
 import org.wirt.provision.Provisioner;
+import org.wirt.verbs.QuotaChecks;
 import org.wirt.verbs.Quotas;
+import org.wirt.verbs.Verbs;
+import org.wirt.status.VmFacts;
 import org.wirt.journal.Journal;
 import org.wirt.queue.Scheduler;
 import org.wirt.queue.VmKey;
@@ -78,9 +80,9 @@ public final class Daemon implements AutoCloseable {
   private final UserScanner scanner;
   private final Rejector rejector;
   private final VmServer server;
-  private final CommandExecutor executor;
+  private final QuotaChecks quotas;
+  private final Verbs verbs;
   private final Recovery recovery;
-  private final Provisioner provisioner;
   private final ThreadFailures failures = ThreadFailures.process();
   private final ScheduledExecutorService sweeper = failures.executor("wirt-sweep");
   private final ScheduledExecutorService timer = failures.executor("wirt-timer");
@@ -117,16 +119,20 @@ public final class Daemon implements AutoCloseable {
     this.roster = new Roster(config.treeDir(), clock);
     this.owners = new Owners(hypervisor, clock);
     this.watcher = new Watcher(inotify, new Signals(), config.limits().watchesPerUser());
-    this.provisioner = new Provisioner(hypervisor, config.images(),
-        new Quotas(config.quotas()), config.domainNamePattern(), Daemon::isMember, clock);
-    this.statuses = new StatusKeeper(hypervisor, owners, recorder, notifier, journal, provisioner,
-        clock, config.limits());
+    VmFacts facts = new VmFacts(hypervisor);
+    this.quotas = new QuotaChecks(hypervisor, facts, new Quotas(config.quotas()),
+        Daemon::isMember);
+    this.statuses = new StatusKeeper(hypervisor, owners::ownedBy, recorder, notifier, journal,
+        facts, quotas, clock, config.limits());
+    this.verbs = new Verbs(hypervisor, owners, quotas,
+        new Provisioner(hypervisor, config.images()), config.domainNamePattern(),
+        statuses::operation, timer, clock);
     this.rejector = new Rejector(statuses, clock, config.limits());
     this.scanner = new UserScanner(owners, watcher, scheduler, statuses, rejector, clock);
-    this.executor = new CommandExecutor(hypervisor, timer, clock);
-    this.server = new VmServer(roster, scheduler, owners, executor, statuses, rejector, journal,
-        clock, timer, config.maxCommandBytes(), this::requestRescan, provisioner);
-    this.recovery = new Recovery(journal, roster, owners, executor, statuses, recorder, clock);
+    this.server = new VmServer(roster, scheduler, verbs, statuses, rejector, journal, clock,
+        timer, config.maxCommandBytes(), this::requestRescan);
+    this.recovery = new Recovery(journal, roster::tree, owners::byUuid, verbs, statuses,
+        recorder, clock);
     this.watcherThread = daemonThread("wirt-watch", watcher);
     this.heartbeat = new Heartbeat(clock, config.sweepInterval(), watcher);
     this.started = clock.instant();
@@ -204,7 +210,8 @@ public final class Daemon implements AutoCloseable {
     check(restart, "limits", old.limits(), next.limits());
     config = next;
     members = nextMembers;
-    provisioner.reload(next.quotas());
+    quotas.reload(next.quotas());
+    statuses.forgetReported();
     if (!restart.isEmpty()) {
       log.warn("reload: changed keys take effect at the next restart keys={}", restart);
     }
@@ -244,7 +251,7 @@ public final class Daemon implements AutoCloseable {
     libvirtUp = up;
     sweeper.execute(() -> {
       if (up) {
-        provisioner.forgetAll();
+        statuses.forgetFacts();
         sweep();
         return;
       }
@@ -487,7 +494,7 @@ public final class Daemon implements AutoCloseable {
       if (event.type().equals("defined") || event.type().equals("undefined")) {
         owners.refresh();
       }
-      executor.poke(event.uuid());
+      verbs.poke(event.uuid());
       Optional<ManagedDomain> domain = owners.byUuid(event.uuid()).or(() -> before);
       if (domain.isEmpty()) {
         return;

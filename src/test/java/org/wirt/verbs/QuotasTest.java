@@ -1,4 +1,4 @@
-package org.wirt.provision;
+package org.wirt.verbs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -6,7 +6,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
-import org.wirt.verbs.Quotas;
 import org.wirt.config.QuotaConfig;
 import org.wirt.config.QuotaConfig.Quota;
 
