@@ -8,14 +8,13 @@ import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Supplier;
-import org.wirt.wirtd.Daemon;
 
 /** What wirtd answers on its control socket: the other half of {@code wirtctl}. */
 public final class ControlHandler implements ControlSocket.Handler {
   /** How long {@code drain} waits for running commands (a guest's shutdown can take minutes). */
   static final Duration DRAIN_WAIT = Duration.ofMinutes(10);
 
-  private final Daemon daemon;
+  private final DaemonControl daemon;
   private final Supplier<String> reload;
   private final Clock clock;
 
@@ -24,7 +23,7 @@ public final class ControlHandler implements ControlSocket.Handler {
    *     when the new configuration is refused
    * @param clock how long {@code drain} has waited
    */
-  public ControlHandler(Daemon daemon, Supplier<String> reload, Clock clock) {
+  public ControlHandler(DaemonControl daemon, Supplier<String> reload, Clock clock) {
     this.daemon = Objects.requireNonNull(daemon, "daemon");
     this.reload = Objects.requireNonNull(reload, "reload");
     this.clock = Objects.requireNonNull(clock, "clock");

@@ -15,7 +15,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.wirt.command.Names;
 import org.wirt.command.Verb;
-import org.wirt.config.LimitsConfig;
 import org.wirt.status.Outcome;
 import org.wirt.status.Result;
 import org.wirt.tree.EntryName;
@@ -40,12 +39,18 @@ public final class Rejector {
   /** Refusals moved since the user's {@code rejected/} was last pruned; absent: never pruned. */
   private final Map<String, AtomicInteger> sincePruned = new ConcurrentHashMap<>();
 
-  public Rejector(StatusKeeper statuses, Clock clock, LimitsConfig limits) {
+  /**
+   * @param refusalsPerMinute how many of a user's refusals are recorded in full, a minute
+   *     ({@code limits.refusalsPerMinute}), after a burst of {@code refusalBurst}
+   * @param rejectedKept how many entries {@code rejected/} keeps ({@code limits.rejectedKept})
+   */
+  public Rejector(StatusKeeper statuses, Clock clock, int refusalsPerMinute, int refusalBurst,
+      int rejectedKept) {
     this.statuses = statuses;
     this.clock = clock;
-    this.budget = new RefusalBudget(clock, limits.refusalsPerMinute(), limits.refusalBurst());
-    this.rejectedKept = limits.rejectedKept();
-    this.perMinute = limits.refusalsPerMinute();
+    this.budget = new RefusalBudget(clock, refusalsPerMinute, refusalBurst);
+    this.rejectedKept = rejectedKept;
+    this.perMinute = refusalsPerMinute;
   }
 
   /**

@@ -27,6 +27,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.wirt.config.Config;
+import org.wirt.control.DaemonControl;
 import org.wirt.hypervisor.DomainStatus;
 import org.wirt.hypervisor.Hypervisor;
 import org.wirt.hypervisor.HypervisorException;
@@ -65,7 +66,7 @@ import org.wirt.watch.Watcher;
  * All of them are platform threads, because file access in a home switches the thread's
  * filesystem identity (SPEC 8).
  */
-public final class Daemon implements AutoCloseable {
+public final class Daemon implements DaemonControl, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Daemon.class);
 
   private volatile Config config;
@@ -127,7 +128,8 @@ public final class Daemon implements AutoCloseable {
     this.verbs = new Verbs(hypervisor, owners, quotas,
         new Provisioner(hypervisor, config.images()), config.domainNamePattern(),
         statuses::operation, timer, clock);
-    this.rejector = new Rejector(statuses, clock, config.limits());
+    this.rejector = new Rejector(statuses, clock, config.limits().refusalsPerMinute(),
+        config.limits().refusalBurst(), config.limits().rejectedKept());
     this.scanner = new UserScanner(owners, watcher, scheduler, statuses, rejector, clock);
     this.server = new VmServer(roster, scheduler, verbs, statuses, rejector, journal, clock,
         timer, config.maxCommandBytes(), this::requestRescan);
@@ -273,6 +275,7 @@ public final class Daemon implements AutoCloseable {
    * Commands already running finish; queued ones stay in the users' trees. Users see {@code
    * "draining": true} in {@code info/wirtd.json}.
    */
+  @Override
   public void drain(boolean on) {
     if (draining.getAndSet(on) != on) {
       log.info(on ? "draining: no new commands are taken; running={}" : "drain ended running={}",
@@ -285,6 +288,7 @@ public final class Daemon implements AutoCloseable {
   }
 
   /** What {@code wirtctl status} shows. */
+  @Override
   public DaemonReport.Overview overview() {
     return new DaemonReport.Overview(ProcessHandle.current().pid(), started.toString(),
         config.libvirtUri(), libvirtUp, draining.get(), config.workers(), busy.get(),
@@ -294,6 +298,7 @@ public final class Daemon implements AutoCloseable {
   }
 
   /** What {@code wirtctl users} shows: every served user, their watch mode and VMs. */
+  @Override
   public List<DaemonReport.UserLine> users() {
     Map<String, Integer> depths = scheduler.depths();
     List<DaemonReport.UserLine> lines = new ArrayList<>();
@@ -314,6 +319,7 @@ public final class Daemon implements AutoCloseable {
   }
 
   /** What {@code wirtctl queue [user]} shows: command files waiting, per VM. */
+  @Override
   public List<DaemonReport.QueueLine> queue(Optional<String> onlyUser) {
     List<DaemonReport.QueueLine> lines = new ArrayList<>();
     for (HomeTree tree : roster.all()) {
@@ -345,6 +351,7 @@ public final class Daemon implements AutoCloseable {
   }
 
   /** Returns the number of commands running now. */
+  @Override
   public int running() {
     return busy.get();
   }
@@ -456,6 +463,7 @@ public final class Daemon implements AutoCloseable {
    * Reads every domain's ownership again and sweeps, so that a VM just assigned or taken back
    * shows in its user's tree at once ({@code wirtctl assign} and {@code unassign} ask for this).
    */
+  @Override
   public void ownershipChanged() {
     sweeper.execute(() -> {
       try {
