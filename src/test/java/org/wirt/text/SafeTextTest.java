@@ -48,6 +48,26 @@ class SafeTextTest {
   }
 
   @Test
+  void wirtdsLogLineEscapesTheMessagesOfItsException() {
+    ch.qos.logback.classic.LoggerContext context = new ch.qos.logback.classic.LoggerContext();
+    Exception e = new java.io.IOException("start\nFAKE\u202e",
+        new IllegalStateException("cause\u2028line"));
+    ch.qos.logback.classic.spi.LoggingEvent event = new ch.qos.logback.classic.spi.LoggingEvent(
+        SafeTextTest.class.getName(), context.getLogger("wirt"), ch.qos.logback.classic.Level.WARN,
+        "cannot check user={}", e, new Object[] {"mallory"});
+    SafeThrowable converter = new SafeThrowable();
+    converter.setContext(context);
+    converter.start();
+    String trace = converter.convert(event);
+    java.util.List<String> lines = trace.lines().toList();
+    assertEquals("java.io.IOException: start\\x0aFAKE\\xe2\\x80\\xae", lines.get(0));
+    org.junit.jupiter.api.Assertions.assertTrue(lines.stream().anyMatch(l -> l.equals(
+        "Caused by: java.lang.IllegalStateException: cause\\xe2\\x80\\xa8line")), trace);
+    org.junit.jupiter.api.Assertions.assertTrue(lines.stream().skip(1)
+        .allMatch(l -> l.startsWith("\t") || l.startsWith("Caused by: ")), trace);
+  }
+
+  @Test
   void blanksWhatCannotBeInAHeader() {
     assertEquals("web  Bcc: x   y", SafeText.blank("web\r\nBcc: x\u2028\u202e\u0085y"));
   }
