@@ -130,7 +130,7 @@ public final class Journal implements JournalMarks, AutoCloseable {
         } catch (IOException e) {
           // The last line of a crash may be torn; a torn claim was never followed by removing
           // the command file, so the file is still there and will be taken again.
-          log.warn("journal line ignored file={} reason=\"{}\"", file, e.getMessage());
+          log.warn("journal line ignored file={}", file, e);
           continue;
         }
         long id = n.path("id").asLong();

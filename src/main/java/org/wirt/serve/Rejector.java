@@ -1,6 +1,5 @@
 package org.wirt.serve;
 
-import org.wirt.status.StatusKeeper;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.time.Clock;
@@ -9,6 +8,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -17,6 +17,7 @@ import org.wirt.command.Names;
 import org.wirt.command.Verb;
 import org.wirt.status.Outcome;
 import org.wirt.status.Result;
+import org.wirt.status.StatusKeeper;
 import org.wirt.tree.EntryName;
 import org.wirt.tree.HomeTree;
 
@@ -46,8 +47,8 @@ public final class Rejector {
    */
   public Rejector(StatusKeeper statuses, Clock clock, int refusalsPerMinute, int refusalBurst,
       int rejectedKept) {
-    this.statuses = statuses;
-    this.clock = clock;
+    this.statuses = Objects.requireNonNull(statuses, "statuses");
+    this.clock = Objects.requireNonNull(clock, "clock");
     this.budget = new RefusalBudget(clock, refusalsPerMinute, refusalBurst);
     this.rejectedKept = rejectedKept;
     this.perMinute = refusalsPerMinute;
@@ -68,7 +69,7 @@ public final class Rejector {
     } catch (NoSuchFileException e) {
       return;
     } catch (IOException e) {
-      log.warn("cannot move refused entry user={} entry={}: {}", user, where, e.getMessage());
+      log.warn("cannot move refused entry user={} entry={}", user, where, e);
     }
     prune(tree);
     String verb;
@@ -150,7 +151,7 @@ public final class Rejector {
         log.info("rejected/ pruned user={} removed={} kept={}", user, removed, rejectedKept);
       }
     } catch (IOException e) {
-      log.warn("cannot prune rejected/ user={}: {}", user, e.getMessage());
+      log.warn("cannot prune rejected/ user={}", user, e);
     }
   }
 

@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -20,8 +21,8 @@ public final class Roster {
   private volatile Map<String, HomeTree> trees = Map.of();
 
   public Roster(String treeDir, Clock clock) {
-    this.treeDir = treeDir;
-    this.clock = clock;
+    this.treeDir = Objects.requireNonNull(treeDir, "treeDir");
+    this.clock = Objects.requireNonNull(clock, "clock");
   }
 
   /**

@@ -1,21 +1,22 @@
 package org.wirt.serve;
 
-import org.wirt.status.StatusKeeper;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.wirt.command.Names;
 import org.wirt.hypervisor.ManagedDomain;
 import org.wirt.queue.Scheduler;
 import org.wirt.queue.VmKey;
+import org.wirt.status.StatusKeeper;
 import org.wirt.tree.Entry;
 import org.wirt.tree.EntryType;
 import org.wirt.tree.HomeTree;
@@ -38,12 +39,12 @@ public final class UserScanner {
 
   public UserScanner(Owners owners, Watcher watcher, Scheduler scheduler, StatusKeeper statuses,
       Rejector rejector, Clock clock) {
-    this.owners = owners;
-    this.watcher = watcher;
-    this.scheduler = scheduler;
-    this.statuses = statuses;
-    this.rejector = rejector;
-    this.clock = clock;
+    this.owners = Objects.requireNonNull(owners, "owners");
+    this.watcher = Objects.requireNonNull(watcher, "watcher");
+    this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+    this.statuses = Objects.requireNonNull(statuses, "statuses");
+    this.rejector = Objects.requireNonNull(rejector, "rejector");
+    this.clock = Objects.requireNonNull(clock, "clock");
   }
 
   /**
@@ -163,7 +164,7 @@ public final class UserScanner {
               scheduler.signal(new VmKey(user, vm));
             }
           } catch (IOException e) {
-            log.warn("cannot list user={} vm={}: {}", user, vm, e.getMessage());
+            log.warn("cannot list user={} vm={}", user, vm, e);
           }
         }
       }
@@ -176,7 +177,7 @@ public final class UserScanner {
       }
       return true;
     } catch (IOException e) {
-      log.warn("cannot scan user={} tree={}: {}", user, tree.root(), e.getMessage());
+      log.warn("cannot scan user={} tree={}", user, tree.root(), e);
       return false;
     }
   }

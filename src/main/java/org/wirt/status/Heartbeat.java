@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,8 +41,8 @@ public final class Heartbeat {
   private final long sweepSeconds;
 
   public Heartbeat(Clock clock, Duration sweepInterval, Watcher watcher) {
-    this.clock = clock;
-    this.watcher = watcher;
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.watcher = Objects.requireNonNull(watcher, "watcher");
     this.sweepSeconds = sweepInterval.toSeconds();
     this.started = clock.instant();
     // A beat is due every EVERY and is written by a sweep, which may come a sweep interval late.
@@ -83,7 +84,7 @@ public final class Heartbeat {
       tree.touchFile(FILE);
       return true;
     } catch (IOException e) {
-      log.debug("heartbeat not touched user={}: {}", tree.identity().user(), e.getMessage());
+      log.debug("heartbeat not touched user={}", tree.identity().user(), e);
       return false;
     }
   }
@@ -95,7 +96,7 @@ public final class Heartbeat {
       lastContent.put(tree.identity().user(), content);
       return true;
     } catch (IOException e) {
-      log.debug("heartbeat not written user={}: {}", tree.identity().user(), e.getMessage());
+      log.debug("heartbeat not written user={}", tree.identity().user(), e);
       return false;
     }
   }

@@ -1,6 +1,5 @@
 package org.wirt.status;
 
-import org.wirt.provision.ProvisionMetadata;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -20,6 +19,7 @@ import org.wirt.hypervisor.DomainStatus;
 import org.wirt.hypervisor.HypervisorException;
 import org.wirt.hypervisor.ManagedDomain;
 import org.wirt.hypervisor.Storage;
+import org.wirt.provision.ProvisionMetadata;
 import org.wirt.tree.HomeTree;
 
 /**

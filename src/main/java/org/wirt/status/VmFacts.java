@@ -1,6 +1,5 @@
 package org.wirt.status;
 
-import org.wirt.provision.ProvisionMetadata;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -13,6 +12,7 @@ import org.wirt.hypervisor.Hypervisor;
 import org.wirt.hypervisor.HypervisorException;
 import org.wirt.hypervisor.ManagedDomain;
 import org.wirt.hypervisor.Storage;
+import org.wirt.provision.ProvisionMetadata;
 
 /**
  * What libvirt last said of each VM, as far as quotas and {@code settings.json} need it.

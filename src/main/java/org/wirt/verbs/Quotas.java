@@ -4,8 +4,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Predicate;
-import org.wirt.config.QuotaConfig;
 import org.wirt.config.QuotaConfig.Quota;
+import org.wirt.config.QuotaConfig;
 
 /**
  * The limits of one user (SPEC 9 {@code quotas}) and the checks against them. Pure logic: usage is

@@ -1,14 +1,5 @@
 package org.wirt.wirtd;
 
-import org.wirt.journal.Recovery;
-import org.wirt.status.DaemonReport;
-import org.wirt.status.Heartbeat;
-import org.wirt.status.StatusKeeper;
-import org.wirt.serve.VmServer;
-import org.wirt.serve.Rejector;
-import org.wirt.serve.UserScanner;
-import org.wirt.serve.Owners;
-import org.wirt.serve.Roster;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -28,26 +19,34 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.wirt.config.Config;
 import org.wirt.control.DaemonControl;
-import org.wirt.hypervisor.DomainStatus;
 import org.wirt.hypervisor.Hypervisor;
 import org.wirt.hypervisor.HypervisorException;
 import org.wirt.hypervisor.LifecycleEvent;
 import org.wirt.hypervisor.ManagedDomain;
+import org.wirt.journal.Journal;
+import org.wirt.journal.Recovery;
 import org.wirt.posix.Inotify;
 import org.wirt.provision.Provisioner;
-import org.wirt.verbs.QuotaChecks;
-import org.wirt.verbs.Quotas;
-import org.wirt.verbs.Verbs;
-import org.wirt.status.VmFacts;
-import org.wirt.journal.Journal;
 import org.wirt.queue.Scheduler;
 import org.wirt.queue.VmKey;
+import org.wirt.serve.Owners;
+import org.wirt.serve.Rejector;
+import org.wirt.serve.Roster;
+import org.wirt.serve.UserScanner;
+import org.wirt.serve.VmServer;
+import org.wirt.status.DaemonReport;
+import org.wirt.status.Heartbeat;
 import org.wirt.status.Notifier;
 import org.wirt.status.Recorder;
+import org.wirt.status.StatusKeeper;
+import org.wirt.status.VmFacts;
 import org.wirt.threads.ThreadFailures;
 import org.wirt.tree.EntryName;
 import org.wirt.tree.HomeTree;
 import org.wirt.users.Members;
+import org.wirt.verbs.QuotaChecks;
+import org.wirt.verbs.Quotas;
+import org.wirt.verbs.Verbs;
 import org.wirt.watch.WatchListener;
 import org.wirt.watch.Watcher;
 
@@ -344,7 +343,7 @@ public final class Daemon implements DaemonControl, AutoCloseable {
           }
         }
       } catch (java.io.IOException e) {
-        log.warn("cannot list the queue of user={}: {}", user, e.getMessage());
+        log.warn("cannot list the queue of user={}", user, e);
       }
     }
     return lines;
@@ -428,7 +427,7 @@ public final class Daemon implements DaemonControl, AutoCloseable {
           owners.refresh();
           ownershipRead = now;
         } catch (HypervisorException e) {
-          log.warn("cannot read domain ownership: {}", e.getMessage());
+          log.warn("cannot read domain ownership", e);
         }
       }
       // The first sweep queues what waits in every tree before it writes any status: a command
@@ -470,7 +469,7 @@ public final class Daemon implements DaemonControl, AutoCloseable {
         owners.refresh();
         ownershipRead = clock.instant();
       } catch (HypervisorException e) {
-        log.warn("cannot read domain ownership: {}", e.getMessage());
+        log.warn("cannot read domain ownership", e);
       }
       sweep(false);
     });
@@ -515,8 +514,7 @@ public final class Daemon implements DaemonControl, AutoCloseable {
       }
       statuses.lifecycle(tree.get(), d, event);
     } catch (HypervisorException | RuntimeException e) {
-      log.warn("lifecycle event not applied uuid={} type={}: {}", event.uuid(), event.type(),
-          e.getMessage());
+      log.warn("lifecycle event not applied uuid={} type={}", event.uuid(), event.type(), e);
     } catch (Error e) {
       failures.caught("lifecycle event uuid=" + event.uuid() + " type=" + event.type(), e);
     }

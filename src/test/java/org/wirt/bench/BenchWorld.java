@@ -10,17 +10,17 @@ import java.util.Map;
 import java.util.UUID;
 import org.wirt.config.Config;
 import org.wirt.config.ConfigLoader;
-import org.wirt.wirtd.Daemon;
 import org.wirt.hypervisor.LibvirtHypervisor;
 import org.wirt.hypervisor.Owner;
+import org.wirt.journal.Journal;
 import org.wirt.posix.Inotify;
 import org.wirt.posix.Nss;
-import org.wirt.journal.Journal;
 import org.wirt.status.AuditLog;
 import org.wirt.status.Notifier;
 import org.wirt.status.Outcome;
 import org.wirt.tree.Identity;
 import org.wirt.users.ListedMembers;
+import org.wirt.wirtd.Daemon;
 
 /**
  * A running wirtd (in this JVM) with many users and VMs on libvirt's {@code test:///default}

@@ -15,8 +15,8 @@ import java.util.stream.Stream;
 import org.wirt.config.LimitsConfig;
 import org.wirt.config.MailConfig;
 import org.wirt.mail.Mailer;
-import org.wirt.testing.RealUsers.User;
 import org.wirt.testing.Await;
+import org.wirt.testing.RealUsers.User;
 import org.wirt.testing.WirtdFixture;
 
 /**

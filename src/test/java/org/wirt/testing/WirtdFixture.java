@@ -17,15 +17,14 @@ import java.util.Map;
 import java.util.function.UnaryOperator;
 import org.wirt.config.Config;
 import org.wirt.config.ConfigLoader;
-import org.wirt.wirtd.Daemon;
 import org.wirt.hypervisor.Hypervisor;
 import org.wirt.hypervisor.HypervisorException;
 import org.wirt.hypervisor.LibvirtHypervisor;
 import org.wirt.hypervisor.ManagedDomain;
 import org.wirt.hypervisor.Owner;
+import org.wirt.journal.Journal;
 import org.wirt.posix.Inotify;
 import org.wirt.posix.Nss;
-import org.wirt.journal.Journal;
 import org.wirt.status.AuditLog;
 import org.wirt.status.Notifier;
 import org.wirt.status.Recorder;
@@ -33,6 +32,7 @@ import org.wirt.testing.RealUsers.User;
 import org.wirt.users.GroupMembers;
 import org.wirt.users.ListedMembers;
 import org.wirt.users.Members;
+import org.wirt.wirtd.Daemon;
 
 /**
  * A real wirtd serving real Unix users, whose commands the tests write with {@code runuser}: the

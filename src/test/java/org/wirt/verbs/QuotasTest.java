@@ -6,8 +6,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
-import org.wirt.config.QuotaConfig;
 import org.wirt.config.QuotaConfig.Quota;
+import org.wirt.config.QuotaConfig;
 
 class QuotasTest {
   private static final Quota DEFAULT = new Quota(2, 4, 4096, 50);
