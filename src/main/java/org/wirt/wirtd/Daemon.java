@@ -4,36 +4,35 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.wirt.config.Config;
 import org.wirt.control.DaemonControl;
 import org.wirt.hypervisor.Hypervisor;
 import org.wirt.hypervisor.HypervisorException;
-import org.wirt.hypervisor.LifecycleEvent;
-import org.wirt.hypervisor.ManagedDomain;
 import org.wirt.journal.Journal;
 import org.wirt.journal.Recovery;
 import org.wirt.posix.Inotify;
+import org.wirt.posix.Nss;
 import org.wirt.provision.Provisioner;
 import org.wirt.queue.Scheduler;
 import org.wirt.queue.VmKey;
+import org.wirt.serve.Census;
+import org.wirt.serve.DomainEvents;
 import org.wirt.serve.Owners;
 import org.wirt.serve.Rejector;
 import org.wirt.serve.Roster;
+import org.wirt.serve.Sweeper;
 import org.wirt.serve.UserScanner;
 import org.wirt.serve.VmServer;
+import org.wirt.serve.Workers;
 import org.wirt.status.DaemonReport;
 import org.wirt.status.Heartbeat;
 import org.wirt.status.Notifier;
@@ -42,7 +41,7 @@ import org.wirt.status.StatusKeeper;
 import org.wirt.status.VmFacts;
 import org.wirt.threads.ThreadFailures;
 import org.wirt.tree.EntryName;
-import org.wirt.tree.HomeTree;
+import org.wirt.tree.Identity;
 import org.wirt.users.Members;
 import org.wirt.verbs.QuotaChecks;
 import org.wirt.verbs.Quotas;
@@ -51,13 +50,15 @@ import org.wirt.watch.WatchListener;
 import org.wirt.watch.Watcher;
 
 /**
- * The running daemon: its threads and how events flow between them.
+ * The running daemon: the one place its parts are made and wired, its threads, and how events
+ * flow between them.
  *
  * <ul>
  *   <li>the watcher thread turns inotify events into signals for the scheduler;
- *   <li>{@code workers} threads each take a VM from the scheduler and serve one command of it;
+ *   <li>{@code workers} threads each take a VM from the scheduler and serve one command of it
+ *       ({@link Workers}, {@link VmServer});
  *   <li>the sweep thread reads the group's members again, scans every tree every {@code
- *       sweepIntervalSeconds} and on request (an overflow, a new VM directory);
+ *       sweepIntervalSeconds} and on request ({@link Sweeper});
  *   <li>the events thread turns libvirt lifecycle events into {@code status.json} updates;
  *   <li>the timer thread waits for guests that were asked to shut down.
  * </ul>
@@ -69,103 +70,82 @@ public final class Daemon implements DaemonControl, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Daemon.class);
 
   private volatile Config config;
-  private volatile Members members;
   private final Hypervisor hypervisor;
-  private final Clock clock;
   private final Roster roster;
   private final Scheduler scheduler = new Scheduler();
-  private final Owners owners;
   private final Watcher watcher;
   private final StatusKeeper statuses;
-  private final UserScanner scanner;
-  private final Rejector rejector;
-  private final VmServer server;
   private final QuotaChecks quotas;
-  private final Verbs verbs;
+  private final VmServer server;
+  private final Workers workers;
+  private final Sweeper sweeper;
+  private final Census census;
+  private final DomainEvents domainEvents;
   private final Recovery recovery;
+  private final Heartbeat heartbeat;
   private final ThreadFailures failures = ThreadFailures.process();
-  private final ScheduledExecutorService sweeper = failures.executor("wirt-sweep");
   private final ScheduledExecutorService timer = failures.executor("wirt-timer");
   private final ExecutorService events = failures.executor("wirt-events");
-  private final List<Thread> workers = new ArrayList<>();
-  private final Set<String> rescans = ConcurrentHashMap.newKeySet();
-  private final java.util.concurrent.atomic.AtomicBoolean overflowSweep =
-      new java.util.concurrent.atomic.AtomicBoolean();
   private final Thread watcherThread;
-  private volatile Instant membersRead = Instant.MIN;
-  /**
-   * How often the periodic sweep reads every domain's ownership from libvirt (50,000 domains take
-   * about a second). Between these, define and undefine events, {@code wirtctl assign} and
-   * {@code unassign}, a reload and a reconnect read it at once, and a command for a VM the index
-   * does not know reads it ({@link Owners#find}).
-   */
-  static final Duration OWNERSHIP_RECHECK = Duration.ofMinutes(5);
-  private volatile Instant ownershipRead = Instant.MIN;
-  private volatile Instant lastSweep = Instant.MIN;
-  private volatile long lastSweepMs;
-  private volatile boolean libvirtUp = true;
-  private final java.util.concurrent.atomic.AtomicBoolean draining =
-      new java.util.concurrent.atomic.AtomicBoolean();
-  private final AtomicInteger busy = new AtomicInteger();
-  private final Heartbeat heartbeat;
   private final Instant started;
+  private volatile boolean libvirtUp = true;
 
   public Daemon(Config config, Members members, Hypervisor hypervisor, Inotify inotify,
       Journal journal, Recorder recorder, Notifier notifier, Clock clock) {
     this.config = Objects.requireNonNull(config, "config");
-    this.members = Objects.requireNonNull(members, "members");
     this.hypervisor = Objects.requireNonNull(hypervisor, "hypervisor");
-    this.clock = Objects.requireNonNull(clock, "clock");
+    Objects.requireNonNull(members, "members");
+    Objects.requireNonNull(clock, "clock");
     this.roster = new Roster(config.treeDir(), clock);
-    this.owners = new Owners(hypervisor, clock);
+    Owners owners = new Owners(hypervisor, clock);
     this.watcher = new Watcher(inotify, new Signals(), config.limits().watchesPerUser());
     VmFacts facts = new VmFacts(hypervisor);
     this.quotas = new QuotaChecks(hypervisor, facts, new Quotas(config.quotas()),
         Daemon::isMember);
     this.statuses = new StatusKeeper(hypervisor, owners::ownedBy, recorder, notifier, journal,
         facts, quotas, clock, config.limits());
-    this.verbs = new Verbs(hypervisor, owners, quotas,
+    Verbs verbs = new Verbs(hypervisor, owners, quotas,
         new Provisioner(hypervisor, config.images()), config.domainNamePattern(),
         statuses::operation, timer, clock);
-    this.rejector = new Rejector(statuses, clock, config.limits().refusalsPerMinute(),
+    Rejector rejector = new Rejector(statuses, clock, config.limits().refusalsPerMinute(),
         config.limits().refusalBurst(), config.limits().rejectedKept());
-    this.scanner = new UserScanner(owners, watcher, scheduler, statuses, rejector, clock);
     this.server = new VmServer(roster, scheduler, verbs, statuses, rejector, journal, clock,
-        timer, config.maxCommandBytes(), this::requestRescan);
+        timer, config.maxCommandBytes(), this::rescan);
+    this.workers = new Workers(scheduler, server, failures);
+    this.heartbeat = new Heartbeat(clock, config.sweepInterval(), watcher);
+    UserScanner scanner = new UserScanner(owners, watcher, scheduler, statuses, rejector, clock);
+    this.sweeper = new Sweeper(roster, owners, scanner, statuses, rejector, heartbeat, watcher,
+        workers::draining, failures.executor("wirt-sweep"), failures, clock, members,
+        config.membersRefresh());
+    this.census = new Census(roster, owners, watcher, scheduler);
+    this.domainEvents = new DomainEvents(owners, roster, verbs, statuses, failures);
     this.recovery = new Recovery(journal, roster::tree, owners::byUuid, verbs, statuses,
         recorder, clock);
-    this.watcherThread = daemonThread("wirt-watch", watcher);
-    this.heartbeat = new Heartbeat(clock, config.sweepInterval(), watcher);
+    this.watcherThread = new Thread(watcher, "wirt-watch");
+    watcherThread.setDaemon(true);
     this.started = clock.instant();
   }
 
   /** Whether the user is in the group (by NSS), for quotas given per group. */
-  private static boolean isMember(org.wirt.tree.Identity user, String group) {
-    return org.wirt.posix.Nss.system().group(group)
+  private static boolean isMember(Identity user, String group) {
+    return Nss.system().group(group)
         .map(g -> g.gid() == user.gid()
-            || java.util.Arrays.stream(user.groups()).anyMatch(id -> id == g.gid())
+            || Arrays.stream(user.groups()).anyMatch(id -> id == g.gid())
             || g.members().contains(user.user()))
         .orElse(false);
   }
 
-  /** Reads ownership and members, starts every thread and runs the first sweep. */
+  /** Reads ownership and members, recovers the journal, starts every thread and sweeps. */
   public void start() throws HypervisorException {
-    owners.refresh();
-    ownershipRead = clock.instant();
-    readMembers();
+    sweeper.prepare();
     int recovered = recovery.run();
     if (recovered > 0) {
       log.info("recovered journal entries count={}", recovered);
     }
-    hypervisor.onLifecycle(e -> events.execute(() -> lifecycle(e)));
+    hypervisor.onLifecycle(e -> events.execute(() -> domainEvents.apply(e)));
     watcherThread.start();
-    for (int i = 0; i < config.workers(); i++) {
-      Thread worker = daemonThread("wirt-worker-" + i, this::work);
-      workers.add(worker);
-      worker.start();
-    }
-    sweeper.scheduleWithFixedDelay(() -> sweep(false), 0, config.sweepIntervalSeconds(),
-        TimeUnit.SECONDS);
+    workers.start(config.workers());
+    sweeper.start(config.sweepInterval());
     log.info("wirtd started workers={} sweepIntervalSeconds={} libvirt={}", config.workers(),
         config.sweepIntervalSeconds(), config.libvirtUri());
   }
@@ -180,16 +160,12 @@ public final class Daemon implements DaemonControl, AutoCloseable {
    * (checks done recently left out, see {@link UserScanner#SKELETON_RECHECK}).
    */
   public void sweepNow(boolean thorough) throws InterruptedException {
-    CompletableFuture<Void> done = new CompletableFuture<>();
-    sweeper.execute(() -> {
-      sweep(thorough);
-      done.complete(null);
-    });
-    try {
-      done.get(5, TimeUnit.MINUTES);
-    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-      throw new IllegalStateException("sweep did not finish", e);
-    }
+    sweeper.sweepNow(thorough);
+  }
+
+  /** Reads the group's members now (tests; the sweep does it every membersRefreshSeconds). */
+  public void readMembersNow() throws InterruptedException {
+    sweeper.readMembersNow();
   }
 
   /**
@@ -210,36 +186,18 @@ public final class Daemon implements DaemonControl, AutoCloseable {
     check(restart, "domainNamePattern", old.domainNamePattern(), next.domainNamePattern());
     check(restart, "limits", old.limits(), next.limits());
     config = next;
-    members = nextMembers;
     quotas.reload(next.quotas());
     statuses.forgetReported();
     if (!restart.isEmpty()) {
       log.warn("reload: changed keys take effect at the next restart keys={}", restart);
     }
     log.info("configuration reloaded group={} users={}", next.group(), next.users().keySet());
-    sweeper.execute(() -> {
-      readMembers();
-      sweep();
-    });
+    sweeper.reload(nextMembers, next.membersRefresh());
   }
 
   private static void check(List<String> restart, String key, Object before, Object after) {
     if (!before.equals(after)) {
       restart.add(key);
-    }
-  }
-
-  /** Reads the group's members now (tests; the sweep does it every membersRefreshSeconds). */
-  public void readMembersNow() throws InterruptedException {
-    CompletableFuture<Void> done = new CompletableFuture<>();
-    sweeper.execute(() -> {
-      readMembers();
-      done.complete(null);
-    });
-    try {
-      done.get(1, TimeUnit.MINUTES);
-    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-      throw new IllegalStateException("reading members did not finish", e);
     }
   }
 
@@ -250,18 +208,7 @@ public final class Daemon implements DaemonControl, AutoCloseable {
    */
   public void libvirtConnectivity(boolean up) {
     libvirtUp = up;
-    sweeper.execute(() -> {
-      if (up) {
-        statuses.forgetFacts();
-        sweep();
-        return;
-      }
-      for (HomeTree tree : roster.all()) {
-        for (ManagedDomain d : owners.ownedBy(tree.identity())) {
-          statuses.unreachable(tree, d.owner().vm());
-        }
-      }
-    });
+    sweeper.libvirtConnectivity(up);
   }
 
   /** Returns how many users are served. */
@@ -276,265 +223,53 @@ public final class Daemon implements DaemonControl, AutoCloseable {
    */
   @Override
   public void drain(boolean on) {
-    if (draining.getAndSet(on) != on) {
+    if (workers.drain(on)) {
       log.info(on ? "draining: no new commands are taken; running={}" : "drain ended running={}",
-          busy.get());
-      sweeper.execute(() -> roster.all().forEach(t -> heartbeat.beat(t, true, on)));
-      if (!on) {
-        sweeper.execute(this::sweep);
-      }
+          workers.running());
+      sweeper.drainChanged(on);
     }
   }
 
-  /** What {@code wirtctl status} shows. */
   @Override
   public DaemonReport.Overview overview() {
     return new DaemonReport.Overview(ProcessHandle.current().pid(), started.toString(),
-        config.libvirtUri(), libvirtUp, draining.get(), config.workers(), busy.get(),
-        roster.size(), watcher.watchCount(),
-        lastSweep.equals(Instant.MIN) ? null : lastSweep.toString(), lastSweepMs,
-        new java.util.TreeMap<>(scheduler.depths()));
+        config.libvirtUri(), libvirtUp, workers.draining(), config.workers(), workers.running(),
+        roster.size(), watcher.watchCount(), sweeper.lastSweep().map(Instant::toString)
+            .orElse(null), sweeper.lastSweepMs(), new TreeMap<>(scheduler.depths()));
   }
 
-  /** What {@code wirtctl users} shows: every served user, their watch mode and VMs. */
   @Override
   public List<DaemonReport.UserLine> users() {
-    Map<String, Integer> depths = scheduler.depths();
-    List<DaemonReport.UserLine> lines = new ArrayList<>();
-    for (HomeTree tree : roster.all()) {
-      String user = tree.identity().user();
-      boolean exists;
-      try {
-        exists = tree.exists();
-      } catch (java.io.IOException e) {
-        exists = false;
-      }
-      lines.add(new DaemonReport.UserLine(user, tree.identity().uid(), tree.root().toString(),
-          exists, !exists ? "none" : watcher.isSweepOnly(user) ? "sweep-only"
-              : watcher.unwatchedOverCap(user) > 0 ? "partly-swept" : "inotify",
-          owners.ownedBy(tree.identity()).size(), depths.getOrDefault(user, 0)));
-    }
-    return lines;
+    return census.users();
   }
 
-  /** What {@code wirtctl queue [user]} shows: command files waiting, per VM. */
   @Override
   public List<DaemonReport.QueueLine> queue(Optional<String> onlyUser) {
-    List<DaemonReport.QueueLine> lines = new ArrayList<>();
-    for (HomeTree tree : roster.all()) {
-      String user = tree.identity().user();
-      if (onlyUser.isPresent() && !onlyUser.get().equals(user)) {
-        continue;
-      }
-      try {
-        if (!tree.exists()) {
-          continue;
-        }
-        for (org.wirt.tree.Entry e : tree.listVmDirectories()) {
-          Optional<String> vm = e.name().text().filter(org.wirt.command.Names::isVm);
-          if (vm.isEmpty() || e.type() != org.wirt.tree.EntryType.DIRECTORY) {
-            continue;
-          }
-          HomeTree.Listing l = tree.oldestCommands(vm.get(), 1,
-              java.util.Comparator.comparingLong(org.wirt.tree.Entry::mtimeNanos));
-          if (l.total() > 0) {
-            lines.add(new DaemonReport.QueueLine(user, vm.get(), l.total(),
-                l.oldest().get(0).name().toString()));
-          }
-        }
-      } catch (java.io.IOException e) {
-        log.warn("cannot list the queue of user={}", user, e);
-      }
-    }
-    return lines;
+    return census.queue(onlyUser);
   }
 
-  /** Returns the number of commands running now. */
   @Override
   public int running() {
-    return busy.get();
+    return workers.running();
   }
 
-  private void work() {
-    String thread = Thread.currentThread().getName();
-    while (!scheduler.isClosed()) {
-      try {
-        if (!workTurn()) {
-          return;
-        }
-      } catch (Throwable e) {
-        failures.caught(thread, e);
-      }
-    }
-  }
-
-  /**
-   * Takes one VM and serves one command of it. Whatever serving throws, the VM is released (a VM
-   * never released would never be served again) and the failure goes to {@link ThreadFailures}.
-   *
-   * @return false once the worker is interrupted
-   */
-  private boolean workTurn() {
-    Optional<VmKey> next;
-    try {
-      if (draining.get()) {
-        // Queued commands stay where they are until `wirtctl drain --off` or a restart.
-        Thread.sleep(200);
-        return true;
-      }
-      next = scheduler.take(1, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      return false;
-    }
-    if (next.isEmpty()) {
-      return true;
-    }
-    VmKey key = next.get();
-    if (draining.get()) {
-      // Taken just as draining began: give it back untouched.
-      scheduler.release(key, true);
-      return true;
-    }
-    CompletableFuture<Boolean> turn;
-    busy.incrementAndGet();
-    try {
-      turn = server.serve(key);
-    } catch (Throwable e) {
-      turn = CompletableFuture.failedFuture(e);
-    }
-    turn.whenComplete((more, error) -> {
-      busy.decrementAndGet();
-      scheduler.release(key, Boolean.TRUE.equals(more));
-      if (error != null) {
-        failures.caught("serving user=" + key.user() + " vm=" + key.vm(), error);
-      }
-    });
-    return true;
-  }
-
-  private void sweep() {
-    sweep(true);
-  }
-
-  private void sweep(boolean thorough) {
-    try {
-      Instant now = clock.instant();
-      if (!now.isBefore(membersRead.plus(config.membersRefresh()))) {
-        readMembers();
-      }
-      if (thorough || !now.isBefore(ownershipRead.plus(OWNERSHIP_RECHECK))) {
-        try {
-          owners.refresh();
-          ownershipRead = now;
-        } catch (HypervisorException e) {
-          log.warn("cannot read domain ownership", e);
-        }
-      }
-      // The first sweep queues what waits in every tree before it writes any status: a command
-      // in the last of 1,000 trees is served a second sooner.
-      boolean first = lastSweep.equals(Instant.MIN);
-      List<HomeTree> scanned = new ArrayList<>();
-      for (HomeTree tree : roster.all()) {
-        // Later sweeps beat for every tree, as before; the first only for trees it found.
-        if (scanner.scan(tree, thorough, first) || !first) {
-          scanned.add(tree);
-        }
-      }
-      for (HomeTree tree : scanned) {
-        if (first) {
-          statuses.refreshAll(tree, true);
-        }
-        heartbeat.beat(tree, false, draining.get());
-        rejector.summarise(tree);
-      }
-      statuses.retryPending();
-      lastSweep = clock.instant();
-      lastSweepMs = Duration.between(now, lastSweep).toMillis();
-      log.debug("sweep done users={} ms={}", roster.size(),
-          Duration.between(now, lastSweep).toMillis());
-    } catch (Throwable e) {
-      // Caught here, not only by the executor: a periodic task that throws is never run again.
-      failures.caught("wirt-sweep", e);
-    }
-  }
-
-  /**
-   * Reads every domain's ownership again and sweeps, so that a VM just assigned or taken back
-   * shows in its user's tree at once ({@code wirtctl assign} and {@code unassign} ask for this).
-   */
   @Override
   public void ownershipChanged() {
-    sweeper.execute(() -> {
-      try {
-        owners.refresh();
-        ownershipRead = clock.instant();
-      } catch (HypervisorException e) {
-        log.warn("cannot read domain ownership", e);
-      }
-      sweep(false);
-    });
+    sweeper.ownershipChanged();
   }
 
-  private void readMembers() {
-    Set<String> gone = roster.update(members.current());
-    membersRead = clock.instant();
-    for (String user : gone) {
-      log.info("user={} is no longer a member; their commands stay untouched", user);
-      watcher.forget(user);
-      heartbeat.forget(user);
-      rejector.forget(user);
-    }
-  }
-
-  private void requestRescan(String user) {
-    if (rescans.add(user)) {
-      sweeper.execute(() -> {
-        rescans.remove(user);
-        roster.tree(user).ifPresent(scanner::scan);
-      });
-    }
-  }
-
-  private void lifecycle(LifecycleEvent event) {
-    try {
-      Optional<ManagedDomain> before = owners.byUuid(event.uuid());
-      if (event.type().equals("defined") || event.type().equals("undefined")) {
-        owners.refresh();
-      }
-      verbs.poke(event.uuid());
-      Optional<ManagedDomain> domain = owners.byUuid(event.uuid()).or(() -> before);
-      if (domain.isEmpty()) {
-        return;
-      }
-      ManagedDomain d = domain.get();
-      Optional<HomeTree> tree = roster.tree(d.owner().user())
-          .filter(t -> t.identity().uid() == d.owner().uid());
-      if (tree.isEmpty()) {
-        return;
-      }
-      statuses.lifecycle(tree.get(), d, event);
-    } catch (HypervisorException | RuntimeException e) {
-      log.warn("lifecycle event not applied uuid={} type={}", event.uuid(), event.type(), e);
-    } catch (Error e) {
-      failures.caught("lifecycle event uuid=" + event.uuid() + " type=" + event.type(), e);
-    }
+  private void rescan(String user) {
+    sweeper.rescan(user);
   }
 
   /** Stops taking commands, lets running ones finish (briefly), and stops every thread. */
   @Override
   public void close() {
     log.info("wirtd stopping");
-    draining.set(true);
-    scheduler.close();
+    workers.stopTaking();
     watcher.close();
-    sweeper.shutdownNow();
-    for (Thread worker : workers) {
-      try {
-        worker.join(TimeUnit.SECONDS.toMillis(30));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
+    sweeper.stop();
+    workers.join(Duration.ofSeconds(30));
     heartbeat.stopped(roster.all());
     events.shutdownNow();
     timer.shutdownNow();
@@ -550,7 +285,7 @@ public final class Daemon implements DaemonControl, AutoCloseable {
   private final class Signals implements WatchListener {
     @Override
     public void vmDirectoriesChanged(String user) {
-      requestRescan(user);
+      sweeper.rescan(user);
     }
 
     @Override
@@ -563,19 +298,7 @@ public final class Daemon implements DaemonControl, AutoCloseable {
 
     @Override
     public void overflow() {
-      // Many overflows in a row need one sweep, not one each.
-      if (overflowSweep.compareAndSet(false, true)) {
-        sweeper.execute(() -> {
-          overflowSweep.set(false);
-          sweep(false);
-        });
-      }
+      sweeper.overflow();
     }
-  }
-
-  private static Thread daemonThread(String name, Runnable body) {
-    Thread t = new Thread(body, name);
-    t.setDaemon(true);
-    return t;
   }
 }
