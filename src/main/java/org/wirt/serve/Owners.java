@@ -37,7 +37,7 @@ public final class Owners implements Domains {
   }
 
   /** Reads every domain's metadata again. */
-  public synchronized void refresh() throws HypervisorException {
+  synchronized void refresh() throws HypervisorException {
     index.refresh(hypervisor);
     lastRefresh = clock.instant();
   }

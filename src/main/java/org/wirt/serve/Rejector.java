@@ -58,7 +58,7 @@ public final class Rejector {
    * Refuses {@code command/vm/<vm>/<name>}, or with a null {@code vm} the entry {@code
    * command/vm/<name>} itself.
    */
-  public void reject(HomeTree tree, String vm, EntryName name, String problem, Instant started) {
+  void reject(HomeTree tree, String vm, EntryName name, String problem, Instant started) {
     String user = tree.identity().user();
     String where = vm == null
         ? "command/vm/" + name.display()
@@ -103,7 +103,7 @@ public final class Rejector {
    * Records the summaries of the user's counted refusals that the rate allows now (the sweep calls
    * this for every tree, so a flood that stopped is told about within a sweep or two).
    */
-  public void summarise(HomeTree tree) {
+  void summarise(HomeTree tree) {
     String user = tree.identity().user();
     for (RefusalBudget.Summary s : budget.due(user)) {
       RefusalBudget.Kind k = s.kind();
@@ -120,12 +120,7 @@ public final class Rejector {
     }
   }
 
-  /** Returns how many of the user's refusals are counted and not yet summarised (tests). */
-  public long unsummarised(String user) {
-    return budget.suppressed(user);
-  }
-
-  public void forget(String user) {
+  void forget(String user) {
     budget.forget(user);
     sincePruned.remove(user);
   }

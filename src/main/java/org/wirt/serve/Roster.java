@@ -30,7 +30,7 @@ public final class Roster {
    *
    * @return the names of users who are no longer served
    */
-  public synchronized Set<String> update(List<Member> members) {
+  synchronized Set<String> update(List<Member> members) {
     Map<String, HomeTree> next = new LinkedHashMap<>();
     for (Member m : members) {
       HomeTree old = trees.get(m.name());

@@ -77,7 +77,7 @@ public final class UserScanner {
       name -> name.text().filter(Names::isVm).isPresent();
 
   /** Scans the user's tree thoroughly (after an event, a reload, a reconnect). */
-  public void scan(HomeTree tree) {
+  void scan(HomeTree tree) {
     scan(tree, true, false);
   }
 
@@ -90,7 +90,7 @@ public final class UserScanner {
    *
    * @return whether the tree was there and scanned (so its statuses are worth refreshing)
    */
-  public boolean scan(HomeTree tree, boolean thorough, boolean deferStatuses) {
+  boolean scan(HomeTree tree, boolean thorough, boolean deferStatuses) {
     String user = tree.identity().user();
     try {
       List<ManagedDomain> owned = owners.ownedBy(tree.identity());

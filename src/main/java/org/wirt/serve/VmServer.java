@@ -71,7 +71,7 @@ public final class VmServer {
    * @return a future completed, when the command has finished and its outcome is recorded, with
    *     whether the VM may have more commands
    */
-  public CompletableFuture<Boolean> serve(VmKey key) {
+  CompletableFuture<Boolean> serve(VmKey key) {
     Optional<HomeTree> tree = roster.tree(key.user());
     if (tree.isEmpty()) {
       // The user left the group: their commands stay where they are, untouched.

@@ -42,15 +42,15 @@ public final class QuotaChecks implements QuotaView.Source {
 
   /** Work done under the user's quota lock. */
   @FunctionalInterface
-  public interface Locked<T> {
+  interface Locked<T> {
     T run() throws HypervisorException;
   }
 
-  public QuotaChecks(Hypervisor hypervisor, VmFacts facts, Quotas quotas,
+  public QuotaChecks(Hypervisor hypervisor, VmFacts facts, QuotaConfig quotas,
       GroupMembership groups) {
     this.hypervisor = Objects.requireNonNull(hypervisor, "hypervisor");
     this.facts = Objects.requireNonNull(facts, "facts");
-    this.quotas = Objects.requireNonNull(quotas, "quotas");
+    this.quotas = new Quotas(quotas);
     this.groups = Objects.requireNonNull(groups, "groups");
   }
 
@@ -60,7 +60,7 @@ public final class QuotaChecks implements QuotaView.Source {
   }
 
   /** Returns the limits that apply to the user and where they come from. */
-  public Quotas.Limits limits(Identity user) {
+  Quotas.Limits limits(Identity user) {
     return quotas.limits(user.user(), group -> groups.isMember(user, group));
   }
 
@@ -75,7 +75,7 @@ public final class QuotaChecks implements QuotaView.Source {
    * Measures what these VMs use: all count as VMs and disk, running ones for vCPUs and memory. The
    * states are those libvirt last reported (events and commands keep them current).
    */
-  public Quotas.Usage usage(List<ManagedDomain> owned) throws HypervisorException {
+  Quotas.Usage usage(List<ManagedDomain> owned) throws HypervisorException {
     int vms = 0;
     int vcpus = 0;
     long memory = 0;
@@ -120,7 +120,7 @@ public final class QuotaChecks implements QuotaView.Source {
   }
 
   /** Refuses a {@code start} that would exceed the user's running vCPUs or memory. */
-  public void checkStart(Identity user, ManagedDomain d, List<ManagedDomain> owned)
+  void checkStart(Identity user, ManagedDomain d, List<ManagedDomain> owned)
       throws Refusal, HypervisorException {
     DomainStatus status = hypervisor.status(d.uuid());
     if (status.state().holdsResources()) {
@@ -137,7 +137,7 @@ public final class QuotaChecks implements QuotaView.Source {
    * Runs a {@code start} while no other start or create of the user runs, failing it if, since it
    * was checked, another VM of the user started and the quota would be exceeded.
    */
-  public <T> T startWithinQuota(Identity user, ManagedDomain d,
+  <T> T startWithinQuota(Identity user, ManagedDomain d,
       Supplier<List<ManagedDomain>> owned, Locked<T> start) throws HypervisorException {
     synchronized (lock(user)) {
       // The daemon's index suffices here: a VM it does not know yet was just made, and is off.

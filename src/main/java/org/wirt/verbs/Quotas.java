@@ -11,17 +11,17 @@ import org.wirt.config.QuotaConfig;
  * The limits of one user (SPEC 9 {@code quotas}) and the checks against them. Pure logic: usage is
  * measured by the caller.
  */
-public final class Quotas {
+final class Quotas {
 
   /** What a user uses: VMs, and vCPUs and memory of running VMs, and disk of all. */
-  public record Usage(int vms, int vcpus, long memoryMiB, long diskGiB) {}
+  record Usage(int vms, int vcpus, long memoryMiB, long diskGiB) {}
 
   /** The limits that apply and where they come from: {@code user}, {@code group:<name>}, {@code default}. */
-  public record Limits(Quota quota, String source) {}
+  record Limits(Quota quota, String source) {}
 
   private final QuotaConfig config;
 
-  public Quotas(QuotaConfig config) {
+  Quotas(QuotaConfig config) {
     this.config = Objects.requireNonNull(config, "config");
   }
 
@@ -29,7 +29,7 @@ public final class Quotas {
    * Returns the most specific entry: the user's own, else the first group in the configuration
    * the user is a member of, else the default.
    */
-  public Limits limits(String user, Predicate<String> memberOf) {
+  Limits limits(String user, Predicate<String> memberOf) {
     Quota own = config.users().get(user);
     if (own != null) {
       return new Limits(own, "user");
@@ -43,7 +43,7 @@ public final class Quotas {
   }
 
   /** Checks a new VM: one more VM, its disk, and that it alone could ever run. */
-  public static Optional<String> checkCreate(Quota q, Usage u, int vcpus, int memoryMiB,
+  static Optional<String> checkCreate(Quota q, Usage u, int vcpus, int memoryMiB,
       long diskGiB) {
     if (u.vms() + 1 > q.vms()) {
       return Optional.of("vms: " + u.vms() + " defined + 1 asked > " + q.vms() + " allowed");
@@ -63,7 +63,7 @@ public final class Quotas {
   }
 
   /** Checks booting a VM with these settings while {@code u} runs. */
-  public static Optional<String> checkStart(Quota q, Usage u, int vcpus, long memoryMiB) {
+  static Optional<String> checkStart(Quota q, Usage u, int vcpus, long memoryMiB) {
     if (u.vcpus() + vcpus > q.vcpus()) {
       return Optional.of("vcpus: " + u.vcpus() + " running + " + vcpus + " asked > " + q.vcpus()
           + " allowed");
@@ -76,7 +76,7 @@ public final class Quotas {
   }
 
   /** Checks more disk: a new VM's, or a snapshot's (it counts its VM's disk once more). */
-  public static Optional<String> checkDisk(Quota q, Usage u, long diskGiB) {
+  static Optional<String> checkDisk(Quota q, Usage u, long diskGiB) {
     if (u.diskGiB() + diskGiB > q.diskGiB()) {
       return Optional.of("disk: " + u.diskGiB() + " GiB used + " + diskGiB + " GiB asked > "
           + q.diskGiB() + " GiB allowed");

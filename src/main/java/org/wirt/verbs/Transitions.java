@@ -17,11 +17,11 @@ import org.wirt.hypervisor.DomainState;
  * user's wish holds already, the verb acts, or it cannot; and, for a command a crash interrupted,
  * what is safe to do again (SPEC 4). Every verb reads its row here; none compares states itself.
  */
-public final class Transitions {
+final class Transitions {
   private Transitions() {}
 
   /** What a verb does from a state. */
-  public enum Step {
+  enum Step {
     /** The wish holds already: nothing to do, and that is a success. */
     HOLDS,
     /** The verb acts; after a crash, it is done again. */
@@ -36,7 +36,7 @@ public final class Transitions {
   }
 
   /** What the verb does from state {@code s} when a command asks for it. */
-  public static Step command(Verb verb, DomainState s) {
+  static Step command(Verb verb, DomainState s) {
     return switch (verb) {
       case START -> s == RUNNING || s == PAUSED ? HOLDS : ACTS;
       case STOP -> s.isOff() ? HOLDS : s == PAUSED ? CANNOT : ACTS;
@@ -57,7 +57,7 @@ public final class Transitions {
    * What is done again from state {@code s} when a crash interrupted the verb. A stop asks again
    * only a running guest (one shutting down is left to it); a destroy finds a domain gone off.
    */
-  public static Step afterCrash(Verb verb, DomainState s) {
+  static Step afterCrash(Verb verb, DomainState s) {
     return switch (verb) {
       case START, SUSPEND, RESUME, AUTOSTART -> command(verb, s);
       case STOP -> s.isOff() ? HOLDS : s == RUNNING ? ACTS : CANNOT;

@@ -44,7 +44,6 @@ import org.wirt.tree.EntryName;
 import org.wirt.tree.Identity;
 import org.wirt.users.Members;
 import org.wirt.verbs.QuotaChecks;
-import org.wirt.verbs.Quotas;
 import org.wirt.verbs.Verbs;
 import org.wirt.watch.WatchListener;
 import org.wirt.watch.Watcher;
@@ -100,7 +99,7 @@ public final class Daemon implements DaemonControl, AutoCloseable {
     Owners owners = new Owners(hypervisor, clock);
     this.watcher = new Watcher(inotify, new Signals(), config.limits().watchesPerUser());
     VmFacts facts = new VmFacts(hypervisor);
-    this.quotas = new QuotaChecks(hypervisor, facts, new Quotas(config.quotas()),
+    this.quotas = new QuotaChecks(hypervisor, facts, config.quotas(),
         Daemon::isMember);
     this.statuses = new StatusKeeper(hypervisor, owners::ownedBy, recorder, notifier, journal,
         facts, quotas, clock, config.limits());

@@ -26,8 +26,8 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.wirt.testing.Await;
 import org.wirt.testing.Container;
-import org.wirt.testing.RealUsers;
 import org.wirt.testing.RealUsers.Exit;
+import org.wirt.testing.RealUsers;
 import org.wirt.testing.TestGuest;
 
 /**

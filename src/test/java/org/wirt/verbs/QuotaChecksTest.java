@@ -40,7 +40,7 @@ final class QuotaChecksTest {
     facts = new VmFacts(hypervisor);
     // 256 + 384 MiB > 512 MiB: only one of the two VMs may run.
     quotas = new QuotaChecks(hypervisor, facts,
-        new Quotas(new QuotaConfig(new Quota(3, 2, 512, 3), Map.of(), Map.of())),
+        new QuotaConfig(new Quota(3, 2, 512, 3), Map.of(), Map.of()),
         (user, group) -> false);
     String suffix = UUID.randomUUID().toString().substring(0, 8);
     a = define("a-" + suffix, "a", 256);
