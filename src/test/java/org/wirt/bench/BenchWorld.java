@@ -101,7 +101,7 @@ final class BenchWorld implements AutoCloseable {
       Path vmDir = dir.resolve("home").resolve(user(users - 1)).resolve("wirt/command/vm").resolve(vm(0));
       Files.createDirectories(vmDir);
       // Written a minute before wirtd starts: a file nobody saw being closed is taken only once
-      // it is 2 s old (VmServer.SETTLE), which would be measured instead of the start-up.
+      // it is 2 s old (serve/Backlogs.SETTLE), which would be measured instead of the start-up.
       Files.setLastModifiedTime(Files.createFile(vmDir.resolve("start")),
           java.nio.file.attribute.FileTime.from(java.time.Instant.now().minusSeconds(60)));
     }
