@@ -165,7 +165,8 @@ public final class WirtdCommand implements Callable<Integer> {
     try {
       next = ConfigLoader.load(config);
     } catch (ConfigException e) {
-      log.error("reload refused, keeping the running configuration file={}", config, e);
+      // The message names the file, the key and what is accepted; a stack trace adds nothing.
+      log.error("reload refused, keeping the running configuration: {}", e.getMessage());
       throw new IllegalArgumentException("refused, the running configuration is kept: "
           + e.getMessage());
     }
@@ -198,7 +199,9 @@ public final class WirtdCommand implements Callable<Integer> {
     try {
       Config next = ConfigLoader.load(config);
       daemon.reload(next, members(next, nss));
-    } catch (ConfigException | RuntimeException e) {
+    } catch (ConfigException e) {
+      log.error("reload refused, keeping the running configuration: {}", e.getMessage());
+    } catch (RuntimeException e) {
       log.error("reload refused, keeping the running configuration file={}", config, e);
     }
   }
