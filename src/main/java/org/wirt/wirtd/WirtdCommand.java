@@ -141,7 +141,12 @@ public final class WirtdCommand implements Callable<Integer> {
       hypervisor.onConnectivity(daemon::libvirtConnectivity);
       daemon.start();
       if (demoSetup == null) {
-        sun.misc.Signal.handle(new sun.misc.Signal("HUP"), signal -> reload(daemon, nss));
+        if (sun.misc.Signal.handle(new sun.misc.Signal("HUP"), signal -> reload(daemon, nss))
+            == sun.misc.SignalHandler.SIG_IGN) {
+          // The JVM does not take over a signal its parent ignored (nohup, some init scripts).
+          log.warn("SIGHUP was ignored when wirtd started (nohup?), so it cannot reload on"
+              + " SIGHUP; use wirtctl reload, or start wirtd without ignoring SIGHUP");
+        }
       }
       try (ControlSocket control = ControlSocket.open(cfg.stateDir(), new ControlHandler(daemon,
           () -> reloadOrThrow(daemon, nss, demoSetup != null), clock), nss.euid())) {

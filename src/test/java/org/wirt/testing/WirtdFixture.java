@@ -188,8 +188,11 @@ public final class WirtdFixture implements AutoCloseable {
   /** As {@link #launch}, without waiting for it to be ready. */
   public WirtdProcess launchUnwaited(List<String> jvmOptions, Map<String, String> environment)
       throws IOException {
-    ProcessBuilder builder = new ProcessBuilder(Programs.asRoot(jvmOptions, "wirtd", "--config",
-        configFile().toString()));
+    // As under systemd, SIGHUP reaches wirtd even when the suite runs under nohup: a JVM
+    // started with SIGHUP ignored cannot handle it (env execs, so the pid stays wirtd's).
+    List<String> command = new ArrayList<>(List.of("env", "--default-signal=HUP"));
+    command.addAll(Programs.asRoot(jvmOptions, "wirtd", "--config", configFile().toString()));
+    ProcessBuilder builder = new ProcessBuilder(command);
     builder.environment().putAll(environment);
     WirtdProcess process;
     synchronized (processes) {
