@@ -4,6 +4,7 @@ import com.sun.jna.Library;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
 import java.io.IOException;
+import java.util.Arrays;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -138,7 +139,7 @@ public final class ConsoleStream implements AutoCloseable {
       }
       left -= n;
       if (left > 0) {
-        rest = java.util.Arrays.copyOfRange(rest, n, n + left);
+        rest = Arrays.copyOfRange(rest, n, n + left);
       }
     }
   }

@@ -2,6 +2,7 @@ package org.wirt.testing;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * The tiny guest of the end-to-end tests: Debian's kernel and a busybox initramfs that prints
@@ -88,7 +89,7 @@ public final class TestGuest {
    * output libvirt also logs to {@code log}, and an interface on {@code network} if given.
    */
   public static String consoleDomainXml(String name, Path log,
-      java.util.Optional<String> network) {
+      Optional<String> network) {
     String nic = network.map(n -> "<interface type='network'><source network='" + n
         + "'/><model type='virtio'/></interface>").orElse("");
     return """

@@ -9,9 +9,12 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
 import java.util.UUID;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.wirt.testing.Await;
 import org.wirt.testing.Libvirtd;
 import org.wirt.testing.RealUsers;
 import org.wirt.testing.TestGuest;
@@ -23,6 +26,8 @@ import org.wirt.testing.TestGuest;
  */
 @Tag("e2e")
 class ConsoleStreamE2ETest {
+  /** How long the guest may take to boot to its shell under QEMU's emulation. */
+  private static final Duration BOOT = Duration.ofSeconds(60);
 
   @Test
   void typesIntoTheGuestShellAndRefusesASecondConsole() throws Exception {
@@ -30,7 +35,7 @@ class ConsoleStreamE2ETest {
     String name = "wirt-cstream-" + UUID.randomUUID().toString().substring(0, 8);
     Path log = TestGuest.SERIAL_DIR.resolve(name + ".console.log");
     Path xml = Files.createTempFile("wirt-cstream", ".xml");
-    Files.writeString(xml, TestGuest.consoleDomainXml(name, log, java.util.Optional.empty()));
+    Files.writeString(xml, TestGuest.consoleDomainXml(name, log, Optional.empty()));
     try {
       RealUsers.root("virsh", "-c", Libvirtd.URI, "define", xml.toString());
       RealUsers.root("virsh", "-c", Libvirtd.URI, "start", name);
@@ -93,13 +98,8 @@ class ConsoleStreamE2ETest {
     }
 
     void await(String text) throws InterruptedException {
-      long deadline = System.nanoTime() + 60_000_000_000L;
-      while (!text().contains(text)) {
-        if (System.nanoTime() > deadline) {
-          throw new AssertionError("console never said '" + text + "'; it said: " + text());
-        }
-        Thread.sleep(20);
-      }
+      Await.until("the console says '" + text + "'", BOOT, () -> "it said: " + text(),
+          () -> text().contains(text));
     }
   }
 }
