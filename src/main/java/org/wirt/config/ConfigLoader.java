@@ -218,7 +218,7 @@ public final class ConfigLoader {
           + "\"test\" (libvirt's test driver)");
     }
     return new ImagesConfig(pool, directory, vmPool, vmDirectory, type,
-        o.strings("networks"));
+        o.has("networks") ? o.strings("networks") : List.of("wirt"));
   }
 
   private static ConsoleConfig console(Obj o, Path logDir) throws ConfigException {

@@ -127,7 +127,7 @@ public final class ConsoleServer implements AutoCloseable {
     Listener old = listeners.remove(user);
     if (old != null) {
       close(old.channel());
-      remove(user);
+      remove(old.user());
     }
     for (ConsoleSession s : sessions.values()) {
       if (s.user().user().equals(user)) {
@@ -262,13 +262,13 @@ public final class ConsoleServer implements AutoCloseable {
     Optional<String> peer = Peer.problem(client, user);
     if (peer.isPresent()) {
       log.warn("console connection refused user={} problem={}", user.user(), peer.get());
-      audit.note(user.user(), request.vm(), "console-refused", peer.get());
-      Wire.refuse(client, peer.get());
+      refuse(user, request.vm(), client, peer.get());
       return;
     }
     Optional<Target> target = vms.find(user, request.vm());
     if (target.isEmpty()) {
-      Wire.refuse(client, "you have no VM '" + request.vm() + "'; `wirt list` shows yours");
+      refuse(user, request.vm(), client,
+          "you have no VM '" + request.vm() + "'; `wirt list` shows yours");
       return;
     }
     open(user, request, target.get(), client);
@@ -278,12 +278,14 @@ public final class ConsoleServer implements AutoCloseable {
       SocketChannel client) {
     ConsoleSession held = sessions.get(target.uuid());
     if (held != null && !request.force()) {
-      Wire.refuse(client, "VM '" + request.vm() + "' already has a console open (since "
+      refuse(user, request.vm(), client, "VM '" + request.vm()
+          + "' already has a console open (since "
           + held.since() + "); `wirt console " + request.vm() + " --force` takes it over");
       return;
     }
     if (held == null && sessions.size() >= config.sessions()) {
-      Wire.refuse(client, "wirtd has " + config.sessions() + " consoles open, its limit; "
+      refuse(user, request.vm(), client, "wirtd has " + config.sessions()
+          + " consoles open, its limit; "
           + "try again later");
       return;
     }
@@ -295,7 +297,8 @@ public final class ConsoleServer implements AutoCloseable {
     try {
       stream = ConsoleStream.open(libvirtUri, target.uuid(), request.force());
     } catch (IOException e) {
-      Wire.refuse(client, "cannot open the console of VM '" + request.vm() + "' ("
+      refuse(user, request.vm(), client, "cannot open the console of VM '" + request.vm()
+          + "' ("
           + e.getMessage() + "); is it running? `wirt start " + request.vm() + "` boots it");
       return;
     }
@@ -307,6 +310,12 @@ public final class ConsoleServer implements AutoCloseable {
     log.info("console opened user={} vm={} domain={} force={}", user.user(), request.vm(),
         target.domain(), request.force());
     session.start("connected to " + target.domain() + "; Ctrl-] detaches");
+  }
+
+  /** Refuses a console, in the audit log too: who asked for which VM, and why not. */
+  private void refuse(Identity user, String vm, SocketChannel client, String why) {
+    audit.note(user.user(), vm, "console-refused", why);
+    Wire.refuse(client, why);
   }
 
   private void ended(ConsoleSession s) {
@@ -337,7 +346,7 @@ public final class ConsoleServer implements AutoCloseable {
     close(selector);
     for (Listener l : listeners.values()) {
       close(l.channel());
-      remove(l.user().user());
+      remove(l.user());
     }
     for (ConsoleSession s : sessions.values()) {
       s.end("wirtd is stopping");
@@ -345,14 +354,15 @@ public final class ConsoleServer implements AutoCloseable {
   }
 
   /**
-   * Removes a user's socket and directory. As root, but only unlinks: the directory is in root's
-   * {@code runDir}, and an unlink follows no link the user may have put in its place. A directory
-   * the user filled with more stays.
+   * Removes a user's socket (as the user, in their directory) and the directory (as root, in
+   * root's {@code runDir}). A directory the user filled with more stays.
    */
-  private void remove(String user) {
-    Path dir = config.runDir().resolve(user);
+  private void remove(Identity user) {
+    Path dir = config.runDir().resolve(user.user());
     try {
-      Files.deleteIfExists(dir.resolve(SOCKET));
+      try (FsIdentity.Scope as = FsIdentity.assume(user.uid(), user.gid(), user.groups())) {
+        Files.deleteIfExists(dir.resolve(SOCKET));
+      }
       Files.deleteIfExists(dir);
     } catch (IOException e) {
       log.debug("console directory left dir={}", dir, e);

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.regex.Pattern;
 import org.wirt.command.CommandParser;
 import org.wirt.command.Refusal;
+import org.wirt.hypervisor.HypervisorException;
 
 /**
  * The {@code "networks"} of a {@code create}: which libvirt networks the new VM gets an interface
@@ -42,6 +43,32 @@ public final class NetworkNames {
       names.add(n.asText());
     }
     return names;
+  }
+
+  /** Answers whether libvirt has a network of this name. */
+  @FunctionalInterface
+  public interface Existing {
+    boolean exists(String name) throws HypervisorException;
+  }
+
+  /**
+   * Returns the networks a new VM gets: those asked for, each of which must be allowed and
+   * exist, or, when none were asked for, those of the allowed ones that exist (a host without the
+   * package's {@code wirt} network gives VMs no card rather than VMs that cannot start).
+   */
+  public static List<String> choose(List<String> asked, List<String> allowed, Existing existing)
+      throws Refusal, HypervisorException {
+    List<String> chosen = choose(asked, allowed);
+    List<String> there = new ArrayList<>();
+    for (String name : chosen) {
+      if (existing.exists(name)) {
+        there.add(name);
+      } else if (asked != null) {
+        throw new Refusal("'create' \"networks\" names " + CommandParser.quote(name)
+            + ", which libvirt does not have; ask an admin to define it, or write \"networks\": []");
+      }
+    }
+    return there;
   }
 
   /**

@@ -140,7 +140,8 @@ public final class Provisioner {
     String hostname = c.hostname() != null ? c.hostname() : hostname(vm);
     return new Plan(user, vm, domain, image, vcpus, memory, disk,
         c.autostart() != null && c.autostart(), hostname, keys,
-        NetworkNames.choose(c.networks(), images.networks()));
+        NetworkNames.choose(c.networks(), images.networks(),
+            hypervisor.storage()::networkExists));
   }
 
   /**
