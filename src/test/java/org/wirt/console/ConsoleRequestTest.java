@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import org.junit.jupiter.api.Test;
+import org.wirt.command.Names;
 
 class ConsoleRequestTest {
 
@@ -23,7 +24,7 @@ class ConsoleRequestTest {
             + "found 'console web now'"},
         {"attach web", "the first line must be 'console <vm>' or 'console <vm> force'; found "
             + "'attach web'"},
-        {"console ../x", "'../x' is not a VM name; a VM name is " + org.wirt.command.Names.VM_RULE}};
+        {"console ../x", "'../x' is not a VM name; a VM name is " + Names.VM_RULE}};
     for (String[] c : cases) {
       ConsoleRequest.Invalid e = assertThrows(ConsoleRequest.Invalid.class,
           () -> ConsoleRequest.parse(c[0]));

@@ -22,6 +22,7 @@ import java.util.Optional;
 import java.util.UUID;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.wirt.command.Names;
 import org.wirt.config.ConsoleConfig;
 import org.wirt.testing.RealUsers;
 import org.wirt.testing.RealUsers.User;
@@ -69,7 +70,7 @@ class ConsoleServerTest {
             users.run(alice, "python3", "-c", client(socket, "console db")).stdout().strip());
         String bad = users.run(alice, "python3", "-c", client(socket, "console ../x")).stdout();
         assertEquals("refused '../x' is not a VM name; a VM name is "
-            + org.wirt.command.Names.VM_RULE, bad.strip());
+            + Names.VM_RULE, bad.strip());
         String noConsole = users.run(alice, "python3", "-c", client(socket, "console web"))
             .stdout().strip();
         assertTrue(noConsole.startsWith("refused cannot open the console of VM 'web' (libvirt: "
