@@ -50,7 +50,7 @@ final class ReachCommands {
     @Option(names = "--log", description = "show the end of the console log instead of attaching")
     boolean showLog;
 
-    @Option(names = {"-n", "--lines"}, paramLabel = "N", defaultValue = "40",
+    @Option(names = "--lines", paramLabel = "N", defaultValue = "40",
         description = "with --log: how many lines (default: ${DEFAULT-VALUE})")
     int lines;
 
@@ -109,15 +109,15 @@ final class ReachCommands {
 
   @Command(name = "ssh", mixinStandardHelpOptions = true,
       description = {"Runs ssh to the VM's first address (from status.json), as you, with your",
-          "own keys and ~/.ssh/config; more arguments go to ssh (a command, options after --)."})
-  static final class Ssh implements Callable<Integer> {
+          "own keys and ~/.ssh/config; the arguments after <vm> go to ssh as they are."})
+  static final class Ssh implements Callable<Integer>, Cli.PassesOn {
     @ParentCommand WirtCommand parent;
 
     @Parameters(index = "0", paramLabel = "<vm>", description = "the VM",
         completionCandidates = Sending.NoCandidates.class)
     String vm;
 
-    @Parameters(index = "1..*", paramLabel = "ARG", description = "more arguments for ssh")
+    @Parameters(index = "1..*", paramLabel = "<arg>", description = "ssh's options and command")
     List<String> args = new ArrayList<>();
 
     @Override
