@@ -1,5 +1,7 @@
 package org.wirt.daemon;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -19,6 +21,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.wirt.command.CommandExecutor;
 import org.wirt.config.Config;
+import org.wirt.config.ConsoleConfig;
+import org.wirt.console.ConsoleLogs;
+import org.wirt.console.ConsoleServer;
 import org.wirt.hypervisor.DomainStatus;
 import org.wirt.hypervisor.Hypervisor;
 import org.wirt.hypervisor.HypervisorException;
@@ -97,6 +102,10 @@ public final class Daemon implements AutoCloseable {
       new java.util.concurrent.atomic.AtomicBoolean();
   private final AtomicInteger busy = new AtomicInteger();
   private final Heartbeat heartbeat;
+  private final Recorder recorder;
+  private final ScheduledExecutorService guests = failures.executor("wirt-guests");
+  private final ConsoleLogs consoleLogs;
+  private volatile Optional<ConsoleServer> consoles = Optional.empty();
   private final Instant started;
 
   public Daemon(Config config, Members members, Hypervisor hypervisor, Inotify inotify,
@@ -105,11 +114,13 @@ public final class Daemon implements AutoCloseable {
     this.members = Objects.requireNonNull(members, "members");
     this.hypervisor = Objects.requireNonNull(hypervisor, "hypervisor");
     this.clock = Objects.requireNonNull(clock, "clock");
+    this.recorder = Objects.requireNonNull(recorder, "recorder");
     this.roster = new Roster(config.treeDir(), clock);
     this.owners = new Owners(hypervisor, clock);
     this.watcher = new Watcher(inotify, new Signals(), config.limits().watchesPerUser());
     this.provisioner = new Provisioner(hypervisor, config.images(),
-        new Quotas(config.quotas()), config.domainNamePattern(), Daemon::isMember, clock);
+        new Quotas(config.quotas()), config.domainNamePattern(), Daemon::isMember, clock,
+        config.console().logDir());
     this.statuses = new StatusKeeper(hypervisor, owners, recorder, notifier, journal, provisioner,
         clock, config.limits());
     this.rejector = new Rejector(statuses, clock, config.limits());
@@ -121,6 +132,7 @@ public final class Daemon implements AutoCloseable {
     this.watcherThread = daemonThread("wirt-watch", watcher);
     this.heartbeat = new Heartbeat(clock, config.sweepInterval(), watcher);
     this.started = clock.instant();
+    this.consoleLogs = new ConsoleLogs(config.console());
   }
 
   /** Whether the user is in the group (by NSS), for quotas given per group. */
@@ -150,8 +162,45 @@ public final class Daemon implements AutoCloseable {
     }
     sweeper.scheduleWithFixedDelay(() -> sweep(false), 0, config.sweepIntervalSeconds(),
         TimeUnit.SECONDS);
+    startConsoles();
     log.info("wirtd started workers={} sweepIntervalSeconds={} libvirt={}", config.workers(),
         config.sweepIntervalSeconds(), config.libvirtUri());
+  }
+
+  /**
+   * Opens the users' console sockets and starts the guest watch: every {@code
+   * console.addressPollSeconds}, running VMs' statuses are read again (a DHCP lease raises no
+   * event) and their console logs copied into their owners' trees. Without a console directory
+   * (a demo as a plain user) wirtd runs on without consoles.
+   */
+  private void startConsoles() {
+    ConsoleConfig c = config.console();
+    try {
+      Files.createDirectories(c.logDir());
+      consoles = Optional.of(new ConsoleServer(c, config.libvirtUri(),
+          (user, vm) -> {
+            try {
+              return owners.find(user, vm).map(d -> new ConsoleServer.Target(
+                  d.uuid(), d.name()));
+            } catch (HypervisorException e) {
+              return Optional.empty();
+            }
+          }, recorder::auditNote, clock));
+    } catch (IOException e) {
+      log.warn("consoles unavailable runDir={} logDir={}", c.runDir(), c.logDir(), e);
+    }
+    guests.scheduleWithFixedDelay(failures.guard("wirt-guests", this::watchGuests),
+        c.addressPoll().toMillis(), c.addressPoll().toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  private void watchGuests() {
+    for (HomeTree tree : roster.all()) {
+      consoles.ifPresent(s -> s.serve(tree.identity()));
+      statuses.refreshRunning(tree);
+      for (ManagedDomain d : owners.ownedBy(tree.identity())) {
+        consoleLogs.copy(tree, d.owner().vm(), d.name());
+      }
+    }
   }
 
   /** Runs a thorough sweep now (on the sweep thread) and waits for it. */
@@ -460,6 +509,7 @@ public final class Daemon implements AutoCloseable {
       watcher.forget(user);
       heartbeat.forget(user);
       rejector.forget(user);
+      consoles.ifPresent(s -> s.forget(user));
     }
   }
 
@@ -514,6 +564,8 @@ public final class Daemon implements AutoCloseable {
       }
     }
     heartbeat.stopped(roster.all());
+    guests.shutdownNow();
+    consoles.ifPresent(ConsoleServer::close);
     events.shutdownNow();
     timer.shutdownNow();
     try {

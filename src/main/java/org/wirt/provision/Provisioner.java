@@ -30,6 +30,7 @@ import org.wirt.hypervisor.HypervisorException;
 import org.wirt.hypervisor.ManagedDomain;
 import org.wirt.hypervisor.Owner;
 import org.wirt.hypervisor.Storage;
+import org.wirt.network.NetworkNames;
 import org.wirt.tree.HomeTree;
 import org.wirt.tree.Identity;
 import org.wirt.tree.ReadResult;
@@ -67,12 +68,23 @@ public final class Provisioner {
     boolean isMember(Identity user, String group);
   }
 
+  private final Path consoleLogs;
+
   /** A checked {@code create}: everything decided, nothing made yet. */
   public record Plan(Identity user, String vm, String domain, Image image, int vcpus,
-      int memoryMiB, int diskGiB, boolean autostart, String hostname, List<String> sshKeys) {}
+      int memoryMiB, int diskGiB, boolean autostart, String hostname, List<String> sshKeys,
+      List<String> networks) {}
 
   public Provisioner(Hypervisor hypervisor, ImagesConfig images, Quotas quotas,
       String namePattern, GroupMembership groups, Clock clock) {
+    this(hypervisor, images, quotas, namePattern, groups, clock,
+        Path.of("/var/log/wirt/console"));
+  }
+
+  /** A provisioner whose VMs log their serial console into {@code consoleLogs} (root's). */
+  public Provisioner(Hypervisor hypervisor, ImagesConfig images, Quotas quotas,
+      String namePattern, GroupMembership groups, Clock clock, Path consoleLogs) {
+    this.consoleLogs = Objects.requireNonNull(consoleLogs, "consoleLogs");
     this.hypervisor = Objects.requireNonNull(hypervisor, "hypervisor");
     this.facts = new VmFacts(hypervisor);
     this.images = Objects.requireNonNull(images, "images");
@@ -127,7 +139,9 @@ public final class Provisioner {
         : image.cloudInit() ? authorizedKeys(tree) : List.of();
     String hostname = c.hostname() != null ? c.hostname() : hostname(vm);
     return new Plan(user, vm, domain, image, vcpus, memory, disk,
-        c.autostart() != null && c.autostart(), hostname, keys);
+        c.autostart() != null && c.autostart(), hostname, keys,
+        NetworkNames.choose(c.networks(), images.networks(),
+            hypervisor.storage()::networkExists));
   }
 
   /**
@@ -222,7 +236,8 @@ public final class Provisioner {
       }
       ProvisionMetadata metadata = new ProvisionMetadata(p.image().name(), p.diskGiB(), made);
       String xml = DomainTemplate.xml(images.domainType(), p.domain(), p.vcpus(), p.memoryMiB(),
-          p.image(), disk.path(), seed, images.networks(), metadata);
+          p.image(), disk.path(), seed, p.networks(), consoleLogs.resolve(p.domain() + ".log"),
+          metadata);
       ManagedDomain domain = hypervisor.define(xml, new Owner(p.user().user(), p.user().uid(),
           p.vm()));
       defined = domain;
