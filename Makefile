@@ -3,7 +3,7 @@ SHELL := /bin/bash
 MVN ?= mvn -B -ntp
 JAR := target/wirt.jar
 
-.PHONY: all build deb demo test unit bench bench-cli clean
+.PHONY: all build deb demo test unit bench bench-cli bench-console clean
 
 all: build
 
@@ -48,15 +48,22 @@ unit:
 BENCH_CP = target/classes:target/test-classes:$$(cat target/test-classpath.txt)
 WIRTD_OPTS := $(shell sed -n 's/^default_opts="\(.*\)"$$/\1/p' packaging/bin/wirtd)
 
-## bench: the benchmark suite at full size (about 25 minutes, as root: one measure uses libvirtd with QEMU); tables on stdout and in target/bench.json and target/bench-rest.json
+## bench: the benchmark suite at full size (about 30 minutes, as root: two measures use libvirtd with QEMU); tables on stdout and in target/bench.json and target/bench-rest.json
 bench:
 	scripts/build-deps.sh
 	scripts/test-env.sh
 	$(MVN) -q test-compile dependency:build-classpath -Dmdep.outputFile=target/test-classpath.txt -Dmdep.includeScope=test
 	WIRT_LOG_LEVEL=WARN java $(WIRTD_OPTS) -Xmx2g -cp $(BENCH_CP) org.wirt.bench.Bench target/bench.json \
-	  latency overhead overheadQemu throughput sweep flood refusals
+	  latency overhead overheadQemu throughput sweep flood refusals console
 	@# At rest, memory and start-up in a fresh JVM with exactly the packaged options.
 	WIRT_LOG_LEVEL=WARN java $(WIRTD_OPTS) -cp $(BENCH_CP) org.wirt.bench.Bench target/bench-rest.json rest
+
+## bench-console: only the console measure, wirtd's relay beside virsh console on one QEMU guest (as root, a few minutes): table on stdout and in target/bench-console.json
+bench-console:
+	scripts/build-deps.sh
+	scripts/test-env.sh
+	$(MVN) -q test-compile dependency:build-classpath -Dmdep.outputFile=target/test-classpath.txt -Dmdep.includeScope=test
+	WIRT_LOG_LEVEL=WARN java $(WIRTD_OPTS) -cp $(BENCH_CP) org.wirt.bench.Bench target/bench-console.json console
 
 ## bench-cli: wirt and wirtctl start-up beside virsh (hyperfine; about a minute): table on stdout, runs in target/bench-cli/
 bench-cli: $(JAR)

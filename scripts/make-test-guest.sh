@@ -1,6 +1,7 @@
 #!/bin/bash
-# Builds the tiny guest the end-to-end tests boot: Debian's kernel and a busybox initramfs whose
-# only job is to power off when the ACPI power button is pressed (virsh shutdown).
+# Builds the tiny guest the end-to-end tests boot: Debian's kernel and a busybox initramfs that
+# powers off when the ACPI power button is pressed (virsh shutdown), asks for a DHCP address on
+# its first network card, if it has one, and keeps a shell on its serial console (ttyS0).
 #
 # Usage: scripts/make-test-guest.sh DIR     (e.g. /var/lib/wirt-test/guest)
 # Writes DIR/vmlinuz and DIR/initrd.gz, readable by the qemu process (user libvirt-qemu).
@@ -45,7 +46,7 @@ add_module() { # relative path as in modules.dep
   for dep in ${line#*:}; do add_module "$dep"; done
   order+=("$rel")
 }
-for name in button evdev; do
+for name in button evdev virtio_pci virtio_net; do
   if grep -qE "/$name\.ko(\.[a-z]+)?$" "$moddir/modules.builtin" 2>/dev/null; then
     echo "make-test-guest: $name is built into $kver"
     continue
@@ -84,14 +85,34 @@ while [ \$i -lt 100 ] && ! ls -l /proc/\$pid/fd 2>/dev/null | grep -q /dev/input
   i=\$((i + 1))
 done
 echo "wirt-test-guest: ready for ACPI power button"
-exec sleep 2147483647
+# A DHCP lease is what the address tests look for; the script sets the address it got.
+if [ -e /sys/class/net/eth0 ]; then
+  ifconfig eth0 up
+  udhcpc -i eth0 -s /etc/udhcpc.sh -b -q -t 20 >/dev/null 2>&1
+fi
+# A shell on the serial console, for wirt console: getty makes ttyS0 its controlling terminal.
+while true; do
+  getty -n -l /bin/serial-shell 115200 ttyS0 vt100 || sleep 1
+done
 INIT
+cat >"$root/bin/serial-shell" <<'SHELL'
+#!/bin/sh
+echo "wirt-test-guest: shell on ttyS0"
+exec /bin/sh -i
+SHELL
+cat >"$root/etc/udhcpc.sh" <<'DHCP'
+#!/bin/sh
+case "$1" in
+  bound|renew) ifconfig "$interface" "$ip" netmask "${subnet:-255.255.255.0}" up ;;
+esac
+DHCP
 cat >"$root/etc/acpi/PWRF/00000080" <<'HANDLER'
 #!/bin/sh
 echo "wirt-test-guest: power button, powering off"
 poweroff -f
 HANDLER
-chmod 0755 "$root/init" "$root/etc/acpi/PWRF/00000080"
+chmod 0755 "$root/init" "$root/etc/acpi/PWRF/00000080" "$root/bin/serial-shell" \
+  "$root/etc/udhcpc.sh"
 
 install -d -m 0755 "$dir"
 (cd "$root" && find . | sort | cpio -o -H newc --owner=0:0 --quiet) | gzip -9 >"$work/initrd.gz"

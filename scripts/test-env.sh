@@ -1,12 +1,12 @@
 #!/bin/bash
 # Prepares this machine for wirt's end-to-end tests (tag e2e): libvirtd with QEMU and a tiny test
-# guest. Idempotent; run as root (`make test` does). Never starts a libvirt network: test guests
-# have no network interface.
+# guest. Idempotent; run as root (`make test` does). Never starts a libvirt network itself: the
+# console test defines an isolated one of its own (no <forward>), whose DHCP needs dnsmasq.
 set -euo pipefail
 
 GUEST_DIR=${WIRT_TEST_GUEST_DIR:-/var/lib/wirt-test/guest}
 PACKAGES=(libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils linux-image-amd64
-  busybox-static cpio genisoimage)
+  busybox-static cpio genisoimage dnsmasq-base)
 WAIT_SECONDS=30
 
 say() { echo "test-env: $*"; }

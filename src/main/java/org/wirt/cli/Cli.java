@@ -24,6 +24,12 @@ public final class Cli {
     }
   }
 
+  /**
+   * A subcommand that runs another program and hands it the arguments after its own first
+   * positional parameter as they are, options included ({@code wirt ssh web -l debian}).
+   */
+  public interface PassesOn {}
+
   /** Runs {@code command} with the subcommands its annotation names. */
   public static ExitCode execute(Object command, PrintWriter out, PrintWriter err, String... args) {
     return execute(command, new Subcommands(Map.of(), Set.of()), out, err, args);
@@ -41,6 +47,12 @@ public final class Cli {
     CommandLine cl = new CommandLine(command);
     for (Class<?> sub : wanted(subcommands, args)) {
       cl.addSubcommand(sub);
+    }
+    for (CommandLine sub : cl.getSubcommands().values()) {
+      if (sub.getCommandSpec().userObject() instanceof PassesOn) {
+        // Only on this one: the parent's setting would reach every subcommand.
+        sub.setStopAtPositional(true);
+      }
     }
     // After the subcommands: picocli hands streams and handler only to those it already has.
     cl.setOut(out).setErr(err).setExecutionExceptionHandler(new Failed());

@@ -85,10 +85,18 @@ public sealed interface Command {
    * sshKeys} means the keys of the user's {@code ~/.ssh/authorized_keys}.
    */
   record Create(String image, Integer vcpus, Integer memoryMiB, Integer diskGiB,
-      List<String> sshKeys, Boolean autostart, String hostname) implements Command {
+      List<String> sshKeys, Boolean autostart, String hostname, List<String> networks)
+      implements Command {
     public Create {
       Objects.requireNonNull(image, "image");
       sshKeys = sshKeys == null ? null : List.copyOf(sshKeys);
+      networks = networks == null ? null : List.copyOf(networks);
+    }
+
+    /** A create that names no networks: it gets the configured ones. */
+    public Create(String image, Integer vcpus, Integer memoryMiB, Integer diskGiB,
+        List<String> sshKeys, Boolean autostart, String hostname) {
+      this(image, vcpus, memoryMiB, diskGiB, sshKeys, autostart, hostname, null);
     }
 
     public Verb verb() {

@@ -11,6 +11,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
+import org.wirt.network.NetworkNames;
 
 /** Parses the JSON content of {@code create} and {@code config} files. */
 final class CreateParser {
@@ -21,7 +22,8 @@ final class CreateParser {
       "(ssh-(rsa|ed25519|dss)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\\.com)"
           + " [A-Za-z0-9+/]+={0,3}( [\\x20-\\x7e]*)?");
   private static final Set<String> KEYS =
-      Set.of("image", "vcpus", "memoryMiB", "diskGiB", "sshKeys", "autostart", "hostname");
+      Set.of("image", "vcpus", "memoryMiB", "diskGiB", "sshKeys", "autostart", "hostname",
+          "networks");
   static final int MAX_VCPUS = 256;
   static final int MIN_MEMORY_MIB = 64;
   static final int MAX_MEMORY_MIB = 4 * 1024 * 1024;
@@ -55,7 +57,7 @@ final class CreateParser {
       if (!KEYS.contains(key)) {
         throw new Refusal("'create' does not know the key " + CommandParser.quote(key)
             + "; known keys: image (required), vcpus, memoryMiB, diskGiB, sshKeys, autostart, "
-            + "hostname");
+            + "hostname, networks");
       }
     }
     JsonNode image = root.get("image");
@@ -71,7 +73,8 @@ final class CreateParser {
         integer(root, "diskGiB", 1, MAX_DISK_GIB),
         keys(root.get("sshKeys")),
         bool(root, "autostart"),
-        hostname(root.get("hostname")));
+        hostname(root.get("hostname")),
+        NetworkNames.parse(root.get("networks")));
   }
 
   private static final Set<String> CONFIG_KEYS = Set.of("vcpus", "memoryMiB", "autostart");

@@ -29,12 +29,13 @@ public record Config(
     QuotaConfig quotas,
     ImagesConfig images,
     LimitsConfig limits,
+    ConsoleConfig console,
     Map<String, Path> users) {
 
   public Config {
     Fields.requireNonNull("group adminGroup treeDir libvirtUri domainNamePattern stateDir logDir mail"
-        + " quotas images limits", group, adminGroup, treeDir, libvirtUri, domainNamePattern, stateDir,
-        logDir, mail, quotas, images, limits);
+        + " quotas images limits console", group, adminGroup, treeDir, libvirtUri, domainNamePattern,
+        stateDir, logDir, mail, quotas, images, limits, console);
     users = Map.copyOf(users);
   }
 
@@ -55,6 +56,6 @@ public record Config(
   public Config withDemo(String uri, Map<String, Path> demoUsers, Path state, Path logs) {
     return new Config(group, adminGroup, treeDir, uri, domainNamePattern, sweepIntervalSeconds,
         membersRefreshSeconds, workers, maxCommandBytes, state, logs, mail, quotas, images,
-        limits, demoUsers);
+        limits, console, demoUsers);
   }
 }

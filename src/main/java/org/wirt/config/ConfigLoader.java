@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -102,7 +103,7 @@ public final class ConfigLoader {
     Obj top = new Obj(source, "", root);
     top.allow("group", "adminGroup", "treeDir", "libvirtUri", "domainNamePattern",
         "sweepIntervalSeconds", "membersRefreshSeconds", "workers", "maxCommandBytes",
-        "stateDir", "logDir", "mail", "quotas", "images", "limits", "users");
+        "stateDir", "logDir", "mail", "quotas", "images", "limits", "console", "users");
     String pattern = top.string("domainNamePattern", "{user}-{vm}");
     if (!pattern.contains("{user}") || !pattern.contains("{vm}")) {
       throw top.bad("domainNamePattern", "must contain both {user} and {vm}, like \"{user}-{vm}\"");
@@ -111,6 +112,7 @@ public final class ConfigLoader {
     if (treeDir.isEmpty() || treeDir.contains("/") || treeDir.startsWith(".")) {
       throw top.bad("treeDir", "must be one directory name inside the home, like \"wirt\"");
     }
+    Path logDir = top.absolutePath("logDir", "/var/log/wirt");
     return new Config(
         top.name("group", "vmguests"),
         top.name("adminGroup", "wirtadm"),
@@ -122,11 +124,12 @@ public final class ConfigLoader {
         top.integer("workers", 4, 1, 256),
         top.integer("maxCommandBytes", 65536, 16, 16 * 1024 * 1024),
         top.absolutePath("stateDir", "/var/lib/wirt"),
-        top.absolutePath("logDir", "/var/log/wirt"),
+        logDir,
         mail(top.object("mail")),
         quotas(top.object("quotas")),
         images(top.object("images")),
         limits(top.object("limits")),
+        console(top.object("console"), logDir),
         users(top.object("users")));
   }
 
@@ -215,7 +218,18 @@ public final class ConfigLoader {
           + "\"test\" (libvirt's test driver)");
     }
     return new ImagesConfig(pool, directory, vmPool, vmDirectory, type,
-        o.strings("networks"));
+        o.has("networks") ? o.strings("networks") : List.of("wirt"));
+  }
+
+  private static ConsoleConfig console(Obj o, Path logDir) throws ConfigException {
+    o.allow("runDir", "idleMinutes", "maxMinutes", "sessions", "logDir", "addressPollSeconds");
+    return new ConsoleConfig(
+        o.absolutePath("runDir", "/run/wirt"),
+        Duration.ofMinutes(o.integer("idleMinutes", 60, 1, 7 * 24 * 60)),
+        Duration.ofMinutes(o.integer("maxMinutes", 24 * 60, 1, 31 * 24 * 60)),
+        o.integer("sessions", 64, 1, 10_000),
+        o.absolutePath("logDir", logDir.resolve("console").toString()),
+        Duration.ofSeconds(o.integer("addressPollSeconds", 3, 1, 3600)));
   }
 
   private static LimitsConfig limits(Obj o) throws ConfigException {

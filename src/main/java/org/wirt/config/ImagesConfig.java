@@ -12,7 +12,8 @@ import org.wirt.text.Fields;
  * @param vmPool the libvirt directory pool of the VMs' overlays and cloud-init seeds
  * @param vmDirectory that pool's directory
  * @param domainType the libvirt domain type of new VMs: {@code kvm}, or {@code qemu} without KVM
- * @param networks the libvirt networks each new VM gets an interface on; none by default
+ * @param networks the libvirt networks users may name in a {@code create}; one that names none
+ *     gets an interface on each of these that exists; default {@code ["wirt"]}, the package's
  */
 public record ImagesConfig(String pool, Path directory, String vmPool, Path vmDirectory,
     String domainType, List<String> networks) {

@@ -31,15 +31,23 @@ final class DomainReadings {
         state == DomainState.RUNNING ? addresses(domain) : List.of());
   }
 
-  /** The addresses from DHCP leases, else from the guest agent; none if neither knows any. */
+  /**
+   * The guest's addresses from the first of libvirt's three sources that knows any: the guest
+   * agent (the guest's own view, every interface), the DHCP leases of libvirt's networks, then the
+   * host's ARP table (a static address on a network libvirt runs no DHCP for).
+   */
   private static List<DomainStatus.Address> addresses(Domain domain) {
     for (int source : new int[] {
+        Domain.InterfaceAddressesSource.VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT,
         Domain.InterfaceAddressesSource.VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_LEASE,
-        Domain.InterfaceAddressesSource.VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT}) {
+        Domain.InterfaceAddressesSource.VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_ARP}) {
       try {
         List<DomainStatus.Address> addresses = new ArrayList<>();
         for (DomainInterface iface : domain.interfaceAddresses(source, 0)) {
           for (DomainInterface.InterfaceAddress address : iface.addrs) {
+            if (address.address.isLoopbackAddress() || address.address.isLinkLocalAddress()) {
+              continue; // the agent reports lo and fe80::, which reach nothing from outside
+            }
             addresses.add(new DomainStatus.Address(
                 iface.name, iface.hwAddr, address.address.getHostAddress(), address.prefixLength));
           }

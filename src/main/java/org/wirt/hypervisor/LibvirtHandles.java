@@ -8,6 +8,7 @@ import org.libvirt.Connect;
 import org.libvirt.Domain;
 import org.libvirt.Error.ErrorNumber;
 import org.libvirt.LibvirtException;
+import org.libvirt.Network;
 import org.libvirt.StoragePool;
 import org.libvirt.StorageVol;
 import org.slf4j.Logger;
@@ -61,6 +62,11 @@ final class LibvirtHandles {
     return lookup(() -> connect.domainLookupByID(id), ErrorNumber.VIR_ERR_NO_DOMAIN);
   }
 
+  /** The network with this name, or empty if libvirt has none; the caller frees it. */
+  Optional<Network> network(String name) throws LibvirtException {
+    return lookup(() -> connect.networkLookupByName(name), ErrorNumber.VIR_ERR_NO_NETWORK);
+  }
+
   /** The storage pool with this name, or empty; the caller frees it. */
   Optional<StoragePool> pool(String name) throws LibvirtException {
     return lookup(() -> connect.storagePoolLookupByName(name), ErrorNumber.VIR_ERR_NO_STORAGE_POOL);
@@ -94,6 +100,11 @@ final class LibvirtHandles {
   /** Frees a domain handle; a failure to free is logged, never thrown. */
   static void free(Domain domain) {
     free(domain, Domain::free);
+  }
+
+  /** Frees a network handle; a failure to free is logged, never thrown. */
+  static void free(Network network) {
+    free(network, Network::free);
   }
 
   /** The domain's name, or {@code fallback} if libvirt cannot say. */

@@ -12,6 +12,7 @@ import org.libvirt.Domain;
 import org.libvirt.DomainSnapshot;
 import org.libvirt.Error.ErrorNumber;
 import org.libvirt.LibvirtException;
+import org.libvirt.Network;
 import org.libvirt.StoragePool;
 import org.libvirt.StorageVol;
 import org.slf4j.Logger;
@@ -208,6 +209,15 @@ final class LibvirtStorage implements Storage {
   public boolean domainExists(String name) throws HypervisorException {
     return LibvirtErrors.during("look up " + name, () -> {
       Optional<Domain> found = handles.domain(name);
+      found.ifPresent(LibvirtHandles::free);
+      return found.isPresent();
+    });
+  }
+
+  @Override
+  public boolean networkExists(String name) throws HypervisorException {
+    return LibvirtErrors.during("look up network " + name, () -> {
+      Optional<Network> found = handles.network(name);
       found.ifPresent(LibvirtHandles::free);
       return found.isPresent();
     });

@@ -77,4 +77,9 @@ public interface Storage {
 
   /** Returns whether a domain of this name exists, whoever owns it. */
   boolean domainExists(String name) throws HypervisorException;
+
+  /** Returns whether libvirt has a network of this name, running or not. */
+  default boolean networkExists(String name) throws HypervisorException {
+    return true;
+  }
 }

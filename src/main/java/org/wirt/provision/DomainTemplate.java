@@ -8,14 +8,15 @@ import java.util.Optional;
 
 /**
  * The libvirt domain XML of a new VM: its overlay as a virtio disk, the seed as a CD-ROM, a serial
- * console, an interface on each configured network (none by default) and wirt's provision
- * metadata. Owner metadata is written by {@code Hypervisor.define}.
+ * console that libvirt also logs to {@code consoleLog} (wirtd copies it into the owner's tree), a
+ * qemu-guest-agent channel (addresses from the agent), an interface on each chosen network and
+ * wirt's provision metadata. Owner metadata is written by {@code Hypervisor.define}.
  */
 final class DomainTemplate {
   private DomainTemplate() {}
 
   static String xml(String type, String name, int vcpus, int memoryMiB, Image image, Path disk,
-      Optional<Path> seed, List<String> networks, ProvisionMetadata metadata) {
+      Optional<Path> seed, List<String> networks, Path consoleLog, ProvisionMetadata metadata) {
     StringBuilder os = new StringBuilder("<type arch='x86_64'>hvm</type>");
     if (image.kernel().isPresent()) {
       os.append("<kernel>").append(escape(image.kernel().get().toString())).append("</kernel>");
@@ -37,8 +38,11 @@ final class DomainTemplate {
       devices.append("<interface type='network'><source network='").append(escape(network))
           .append("'/><model type='virtio'/></interface>");
     }
-    devices.append("<serial type='pty'><target port='0'/></serial>")
-        .append("<console type='pty'><target type='serial' port='0'/></console>");
+    devices.append("<serial type='pty'><log file='").append(escape(consoleLog.toString()))
+        .append("' append='on'/><target port='0'/></serial>")
+        .append("<console type='pty'><target type='serial' port='0'/></console>")
+        .append("<channel type='unix'><target type='virtio' name='org.qemu.guest_agent.0'/>")
+        .append("</channel>");
     return "<domain type='" + escape(type) + "'>"
         + "<name>" + escape(name) + "</name>"
         + "<metadata>" + metadata.toXml() + "</metadata>"

@@ -37,6 +37,7 @@ public final class Provisioner {
   private final Hypervisor hypervisor;
   private final ImagesConfig images;
   private final ImageStore store;
+  private final Path consoleLogs;
   /** Flattening copies whole disks: it runs here, not on a worker that serves commands. */
   private final ExecutorService consolidations = Executors.newCachedThreadPool(r -> {
     Thread t = new Thread(r, "wirt-consolidate");
@@ -46,14 +47,17 @@ public final class Provisioner {
 
   /** A checked {@code create}: everything decided, nothing made yet. */
   public record Plan(Identity user, String vm, String domain, Image image, int vcpus,
-      int memoryMiB, int diskGiB, boolean autostart, String hostname, List<String> sshKeys) {
+      int memoryMiB, int diskGiB, boolean autostart, String hostname, List<String> sshKeys,
+      List<String> networks) {
     public Plan {
-      Fields.requireNonNull("user vm domain image hostname sshKeys", user, vm, domain, image,
-          hostname, sshKeys);
+      Fields.requireNonNull("user vm domain image hostname sshKeys networks", user, vm, domain,
+          image, hostname, sshKeys, networks);
     }
   }
 
-  public Provisioner(Hypervisor hypervisor, ImagesConfig images) {
+  /** A provisioner whose VMs log their serial console into {@code consoleLogs} (root's). */
+  public Provisioner(Hypervisor hypervisor, ImagesConfig images, Path consoleLogs) {
+    this.consoleLogs = Objects.requireNonNull(consoleLogs, "consoleLogs");
     this.hypervisor = Objects.requireNonNull(hypervisor, "hypervisor");
     this.images = Objects.requireNonNull(images, "images");
     this.store = new ImageStore(images);
@@ -77,6 +81,11 @@ public final class Provisioner {
     } catch (IOException e) {
       return "unknown (" + e.getMessage() + ")";
     }
+  }
+
+  /** The networks an admin lets new VMs have ({@code images.networks}). */
+  public List<String> allowedNetworks() {
+    return images.networks();
   }
 
   /**
@@ -110,7 +119,8 @@ public final class Provisioner {
       }
       ProvisionMetadata metadata = new ProvisionMetadata(p.image().name(), p.diskGiB(), made);
       String xml = DomainTemplate.xml(images.domainType(), p.domain(), p.vcpus(), p.memoryMiB(),
-          p.image(), disk.path(), seed, images.networks(), metadata);
+          p.image(), disk.path(), seed, p.networks(), consoleLogs.resolve(p.domain() + ".log"),
+          metadata);
       ManagedDomain domain = hypervisor.define(xml, new Owner(p.user().user(), p.user().uid(),
           p.vm()));
       defined = domain;

@@ -120,7 +120,7 @@ public final class Rejector {
     }
   }
 
-  void forget(String user) {
+  public void forget(String user) {
     budget.forget(user);
     sincePruned.remove(user);
   }

@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.wirt.hypervisor.HypervisorException;
@@ -25,7 +26,6 @@ import org.wirt.status.StatusKeeper;
 import org.wirt.threads.ThreadFailures;
 import org.wirt.tree.HomeTree;
 import org.wirt.users.Members;
-import org.wirt.watch.Watcher;
 
 /**
  * The sweep thread (SPEC 4): reads the group's members again every {@code membersRefresh}, scans
@@ -49,7 +49,7 @@ public final class Sweeper {
   private final StatusKeeper statuses;
   private final Rejector rejector;
   private final Heartbeat heartbeat;
-  private final Watcher watcher;
+  private final Consumer<String> forget;
   private final BooleanSupplier draining;
   private final ScheduledExecutorService executor;
   private final ThreadFailures failures;
@@ -64,11 +64,12 @@ public final class Sweeper {
   private volatile long lastSweepMs;
 
   /**
+   * @param forget drops what wirtd keeps of a user who is no longer served
    * @param draining whether commands are not taken now, as the heartbeat tells users
    * @param executor the sweep thread
    */
   public Sweeper(Roster roster, Owners owners, UserScanner scanner, StatusKeeper statuses,
-      Rejector rejector, Heartbeat heartbeat, Watcher watcher, BooleanSupplier draining,
+      Rejector rejector, Heartbeat heartbeat, Consumer<String> forget, BooleanSupplier draining,
       ScheduledExecutorService executor, ThreadFailures failures, Clock clock, Members members,
       Duration membersRefresh) {
     this.roster = Objects.requireNonNull(roster, "roster");
@@ -77,7 +78,7 @@ public final class Sweeper {
     this.statuses = Objects.requireNonNull(statuses, "statuses");
     this.rejector = Objects.requireNonNull(rejector, "rejector");
     this.heartbeat = Objects.requireNonNull(heartbeat, "heartbeat");
-    this.watcher = Objects.requireNonNull(watcher, "watcher");
+    this.forget = Objects.requireNonNull(forget, "forget");
     this.draining = Objects.requireNonNull(draining, "draining");
     this.executor = Objects.requireNonNull(executor, "executor");
     this.failures = Objects.requireNonNull(failures, "failures");
@@ -246,9 +247,7 @@ public final class Sweeper {
     membersRead = clock.instant();
     for (String user : gone) {
       log.info("user={} is no longer a member; their commands stay untouched", user);
-      watcher.forget(user);
-      heartbeat.forget(user);
-      rejector.forget(user);
+      forget.accept(user);
     }
   }
 

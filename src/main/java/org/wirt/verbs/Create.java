@@ -14,6 +14,7 @@ import org.wirt.hypervisor.DomainNames;
 import org.wirt.hypervisor.Hypervisor;
 import org.wirt.hypervisor.HypervisorException;
 import org.wirt.hypervisor.ManagedDomain;
+import org.wirt.network.NetworkNames;
 import org.wirt.provision.Image;
 import org.wirt.provision.Provisioner;
 import org.wirt.tree.HomeTree;
@@ -79,8 +80,10 @@ final class Create implements Action<Command.Create> {
     List<String> keys = c.sshKeys() != null ? c.sshKeys()
         : image.cloudInit() ? authorizedKeys(target.tree()) : List.of();
     String hostname = c.hostname() != null ? c.hostname() : Provisioner.hostname(vm);
+    List<String> networks = NetworkNames.choose(c.networks(), provisioner.allowedNetworks(),
+        hypervisor.storage()::networkExists);
     Provisioner.Plan plan = new Provisioner.Plan(user, vm, domain, image, vcpus, memory, disk,
-        c.autostart() != null && c.autostart(), hostname, keys);
+        c.autostart() != null && c.autostart(), hostname, keys, networks);
     return Checked.toMake(domain, self -> {
       // Checked again where no other start or create of the user can interleave.
       ManagedDomain made = quotas.createWithinQuota(user, vcpus, memory, disk,

@@ -27,6 +27,10 @@ final class ProvisionCommands {
     List<String> sshKeys;
     @Option(names = "--autostart") boolean autostart;
     @Option(names = "--hostname", paramLabel = "NAME") String hostname;
+    @Option(names = "--network", paramLabel = "NAME",
+        description = "a libvirt network for a card (repeatable); default: the admin's")
+    List<String> networks;
+    @Option(names = "--no-network", description = "no network card") boolean noNetwork;
 
 
     @Override
@@ -59,6 +63,11 @@ final class ProvisionCommands {
       }
       if (hostname != null) {
         n.put("hostname", hostname);
+      }
+      if (noNetwork) {
+        n.putArray("networks");
+      } else if (networks != null) {
+        networks.forEach(n.putArray("networks")::add);
       }
       return n.toString();
     }

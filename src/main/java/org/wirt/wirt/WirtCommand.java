@@ -12,6 +12,7 @@ import java.util.concurrent.Callable;
 import org.wirt.cli.Cli;
 import org.wirt.cli.ExitCode;
 import org.wirt.command.Names;
+import org.wirt.config.Config;
 import org.wirt.config.ConfigException;
 import org.wirt.config.ConfigLoader;
 import picocli.CommandLine.Command;
@@ -80,13 +81,15 @@ public final class WirtCommand implements Callable<Integer> {
     m.put("revert", ProvisionCommands.Revert.class);
     m.put("snapshot-delete", ProvisionCommands.SnapshotDelete.class);
     m.put("consolidate", ProvisionCommands.Consolidate.class);
+    m.put("console", ReachCommands.Console.class);
+    m.put("ssh", ReachCommands.Ssh.class);
     return m;
   }
 
   @Override
   public Integer call() {
     err.println("wirt: name a command: list, status, start, stop, destroy, reboot, reset, suspend,"
-        + " resume, autostart, log, history, quota (wirt --help)");
+        + " resume, autostart, log, history, quota, console, ssh (wirt --help)");
     return ExitCode.USAGE.code();
   }
 
@@ -106,6 +109,24 @@ public final class WirtCommand implements Callable<Integer> {
       throw new Cli.Exit(ExitCode.CONFIG, "wirt: " + config + ": cannot read it");
     }
     return new UserTree(Path.of(System.getProperty("user.home")).resolve(name), clock);
+  }
+
+  /**
+   * wirtd's configuration: {@code --config}, or the defaults when the default file is not there
+   * or not readable (as {@link #tree} reads it).
+   */
+  Config config() throws Cli.Exit {
+    if (Files.isReadable(config)) {
+      try {
+        return ConfigLoader.load(config);
+      } catch (ConfigException e) {
+        throw new Cli.Exit(ExitCode.CONFIG, "wirt: " + e.getMessage());
+      }
+    }
+    if (!config.equals(ConfigLoader.DEFAULT_PATH)) {
+      throw new Cli.Exit(ExitCode.CONFIG, "wirt: " + config + ": cannot read it");
+    }
+    return ConfigLoader.defaults();
   }
 
   /** Whether {@code vm} is a valid VM name; says on stderr what is accepted if not. */

@@ -82,6 +82,7 @@ public final class Daemon implements DaemonControl, AutoCloseable {
   private final DomainEvents domainEvents;
   private final Recovery recovery;
   private final Heartbeat heartbeat;
+  private final Consoles consoles;
   private final ThreadFailures failures = ThreadFailures.process();
   private final ScheduledExecutorService timer = failures.executor("wirt-timer");
   private final ExecutorService events = failures.executor("wirt-events");
@@ -104,7 +105,8 @@ public final class Daemon implements DaemonControl, AutoCloseable {
     this.statuses = new StatusKeeper(hypervisor, owners::ownedBy, recorder, notifier, journal,
         facts, quotas, clock, config.limits());
     Verbs verbs = new Verbs(hypervisor, owners, quotas,
-        new Provisioner(hypervisor, config.images()), config.domainNamePattern(),
+        new Provisioner(hypervisor, config.images(), config.console().logDir()),
+        config.domainNamePattern(),
         statuses::operation, timer, clock);
     Rejector rejector = new Rejector(statuses, clock, config.limits().refusalsPerMinute(),
         config.limits().refusalBurst(), config.limits().rejectedKept());
@@ -113,8 +115,15 @@ public final class Daemon implements DaemonControl, AutoCloseable {
     this.workers = new Workers(scheduler, server, failures);
     this.heartbeat = new Heartbeat(clock, config.sweepInterval(), watcher);
     UserScanner scanner = new UserScanner(owners, watcher, scheduler, statuses, rejector, clock);
-    this.sweeper = new Sweeper(roster, owners, scanner, statuses, rejector, heartbeat, watcher,
-        workers::draining, failures.executor("wirt-sweep"), failures, clock, members,
+    this.consoles = new Consoles(config.console(), config.libvirtUri(), roster, owners, statuses,
+        Objects.requireNonNull(recorder, "recorder"), failures, clock);
+    this.sweeper = new Sweeper(roster, owners, scanner, statuses, rejector, heartbeat,
+        user -> {
+          watcher.forget(user);
+          heartbeat.forget(user);
+          rejector.forget(user);
+          consoles.forget(user);
+        }, workers::draining, failures.executor("wirt-sweep"), failures, clock, members,
         config.membersRefresh());
     this.census = new Census(roster, owners, watcher, scheduler);
     this.domainEvents = new DomainEvents(owners, roster, verbs, statuses, failures);
@@ -145,6 +154,7 @@ public final class Daemon implements DaemonControl, AutoCloseable {
     watcherThread.start();
     workers.start(config.workers());
     sweeper.start(config.sweepInterval());
+    consoles.start();
     log.info("wirtd started workers={} sweepIntervalSeconds={} libvirt={}", config.workers(),
         config.sweepIntervalSeconds(), config.libvirtUri());
   }
@@ -270,6 +280,7 @@ public final class Daemon implements DaemonControl, AutoCloseable {
     sweeper.stop();
     workers.join(Duration.ofSeconds(30));
     heartbeat.stopped(roster.all());
+    consoles.close();
     events.shutdownNow();
     timer.shutdownNow();
     try {

@@ -139,7 +139,12 @@ public final class WirtdCommand implements Callable<Integer> {
       hypervisor.onConnectivity(daemon::libvirtConnectivity);
       daemon.start();
       if (demoSetup == null) {
-        sun.misc.Signal.handle(new sun.misc.Signal("HUP"), signal -> reload(daemon, nss));
+        if (sun.misc.Signal.handle(new sun.misc.Signal("HUP"), signal -> reload(daemon, nss))
+            == sun.misc.SignalHandler.SIG_IGN) {
+          // The JVM does not take over a signal its parent ignored (nohup, some init scripts).
+          log.warn("SIGHUP was ignored when wirtd started (nohup?), so it cannot reload on"
+              + " SIGHUP; use wirtctl reload, or start wirtd without ignoring SIGHUP");
+        }
       }
       try (ControlSocket control = ControlSocket.open(cfg.stateDir(), new ControlHandler(daemon,
           () -> reloadOrThrow(daemon, nss, demoSetup != null), clock), nss.euid())) {
@@ -163,7 +168,8 @@ public final class WirtdCommand implements Callable<Integer> {
     try {
       next = ConfigLoader.load(config);
     } catch (ConfigException e) {
-      log.error("reload refused, keeping the running configuration file={}", config, e);
+      // The message names the file, the key and what is accepted; a stack trace adds nothing.
+      log.error("reload refused, keeping the running configuration: {}", e.getMessage());
       throw new IllegalArgumentException("refused, the running configuration is kept: "
           + e.getMessage());
     }
@@ -196,7 +202,9 @@ public final class WirtdCommand implements Callable<Integer> {
     try {
       Config next = ConfigLoader.load(config);
       daemon.reload(next, members(next, nss));
-    } catch (ConfigException | RuntimeException e) {
+    } catch (ConfigException e) {
+      log.error("reload refused, keeping the running configuration: {}", e.getMessage());
+    } catch (RuntimeException e) {
       log.error("reload refused, keeping the running configuration file={}", config, e);
     }
   }

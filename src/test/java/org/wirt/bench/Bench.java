@@ -38,14 +38,14 @@ public final class Bench {
   record Size(int latencyCommands, int[] latencyUsers, int overheadPairs, int throughputUsers,
       int throughputVms, int throughputCommands, int[] workers, int[] sweepUsers,
       int sweepOnlySamples, int restSeconds, int restUsers, int rssCommands, int floodCommands,
-      int qemuPairs, int refusalCommands) {
+      int qemuPairs, int refusalCommands, int consoleKeystrokes) {
 
     static final Size FULL = new Size(1000, new int[] {1, 100, 1000}, 1000, 100, 10, 10,
         new int[] {1, 2, 4, 8}, new int[] {1000, 10000}, 4, 60, 1000, 100_000, 100_000, 20,
-        200_000);
+        200_000, 500);
 
     static final Size SMOKE = new Size(20, new int[] {1, 3}, 20, 3, 2, 4, new int[] {1, 2},
-        new int[] {10}, 0, 2, 5, 200, 500, 0, 400);
+        new int[] {10}, 0, 2, 5, 200, 500, 0, 400, 0);
   }
 
   /** One line of the table. */
@@ -62,7 +62,7 @@ public final class Bench {
 
   /**
    * Runs the suite: {@code Bench [JSON-FILE [MEASURE...]]}, where a measure is one of latency,
-   * overhead, throughput, sweep, rest, flood, refusals (default: all).
+   * overhead, overheadQemu, throughput, sweep, rest, flood, refusals, console (default: all).
    */
   public static void main(String[] args) throws Exception {
     Path json = Path.of(args.length > 0 ? args[0] : "target/bench.json");
@@ -90,8 +90,24 @@ public final class Bench {
     rest();
     flood();
     refusals();
+    if (size.consoleKeystrokes() > 0) {
+      console();
+    }
     printTable();
     return rows;
+  }
+
+  /**
+   * 8. A keystroke's round trip through wirtd's console relay against {@code virsh console}, on
+   * the same QEMU test guest in one run ({@link ConsoleBench}; root, libvirtd, the test guest).
+   */
+  void console() throws Exception {
+    ConsoleBench.Result r = ConsoleBench.run(size.consoleKeystrokes());
+    String runs = ConsoleBench.ROUNDS + " × " + r.keystrokes() + " keystrokes";
+    row("console keystroke round trip through wirtd's relay, " + runs + " (p50 / p99 / max)",
+        pct(r.relay()), "", "");
+    row("console keystroke round trip through virsh console, same VM, same run, " + runs
+        + " (p50 / p99 / max)", pct(r.virsh()), "", "");
   }
 
   /** 1. From a command file's creation to the libvirt call and to status.json. */

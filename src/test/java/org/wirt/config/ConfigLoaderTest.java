@@ -64,7 +64,7 @@ class ConfigLoaderTest {
 
   @ParameterizedTest
   @CsvSource(delimiter = '|', value = {
-      "{\"grup\": \"x\"}|f: unknown key 'grup'; known keys here: adminGroup, domainNamePattern, group, images, libvirtUri, limits, logDir, mail, maxCommandBytes, membersRefreshSeconds, quotas, stateDir, sweepIntervalSeconds, treeDir, users, workers",
+      "{\"grup\": \"x\"}|f: unknown key 'grup'; known keys here: adminGroup, console, domainNamePattern, group, images, libvirtUri, limits, logDir, mail, maxCommandBytes, membersRefreshSeconds, quotas, stateDir, sweepIntervalSeconds, treeDir, users, workers",
       "{\"mail\": {\"port\": 25}}|f: unknown key 'mail.port'; known keys here: adminAddress, digestMinutes, enabled, from, giveUpDays, passwordFile, sendmail, smtpHost, smtpPort, starttls, userAddress, username",
       "{\"mail\": {\"username\": \"wirt\"}}|f: 'mail.username' is set, so 'mail.passwordFile' is needed too: SMTP authentication takes both",
       "{\"mail\": {\"starttls\": \"yes\"}}|f: 'mail.starttls' must be true or false, not \"yes\"",

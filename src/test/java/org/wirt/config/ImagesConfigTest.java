@@ -12,10 +12,10 @@ import org.junit.jupiter.params.provider.CsvSource;
 class ImagesConfigTest {
 
   @Test
-  void defaultsPutVmDisksBesideTheImagesWithoutNetworks() throws ConfigException {
+  void defaultsPutVmDisksBesideTheImagesOnThePackagesNetwork() throws ConfigException {
     ImagesConfig images = ConfigLoader.parse("t", "{\"images\": {\"directory\": \"/srv/img\"}}").images();
     assertEquals(new ImagesConfig("wirt-images", Path.of("/srv/img"), "wirt-vms", Path.of("/srv/vms"),
-        "kvm", List.of()), images);
+        "kvm", List.of("wirt")), images);
   }
 
   @Test

@@ -57,8 +57,8 @@ class SystemdTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String CONFIG = "/etc/wirt/wirt.json";
   private static final String URI = "qemu:///system";
-  /** CAP_SETGID is capability 6, CAP_SETUID 7. */
-  private static final String SETUID_SETGID = "00000000000000c0";
+  /** CAP_CHOWN is capability 0, CAP_SETGID 6, CAP_SETUID 7. */
+  private static final String SETUID_SETGID = "00000000000000c1";
 
   @Test
   void lintianFindsNoErrorInThePackage() throws Exception {
@@ -338,7 +338,7 @@ class SystemdTest {
   }
 
   /**
-   * In wirtd's own process: only CAP_SETUID and CAP_SETGID, no new privileges, a seccomp filter;
+   * In wirtd's own process: only CAP_SETUID, CAP_SETGID and CAP_CHOWN, no new privileges, a seccomp filter;
    * in its mount namespace, a root process can write only to ReadWritePaths= (the same writes
    * succeed outside it). Raw sockets: a probe in a copy of the installed unit (the same sandbox,
    * checked property by property against wirtd's) gets EPERM for AF_INET raw (no CAP_NET_RAW) and
@@ -352,9 +352,11 @@ class SystemdTest {
       status.put(line.substring(0, colon), line.substring(colon + 1).strip());
     }
     for (String set : List.of("CapPrm", "CapEff", "CapBnd")) {
-      assertEquals(SETUID_SETGID, status.get(set), set + ": only CAP_SETUID and CAP_SETGID");
+      assertEquals(SETUID_SETGID, status.get(set),
+          set + ": only CAP_SETUID, CAP_SETGID and CAP_CHOWN");
     }
-    assertEquals(Set.of("cap_setgid", "cap_setuid"), capabilities(status.get("CapEff")));
+    assertEquals(Set.of("cap_chown", "cap_setgid", "cap_setuid"),
+        capabilities(status.get("CapEff")));
     assertEquals(capabilities(status.get("CapBnd")), Set.of(show(c, "wirtd",
         "CapabilityBoundingSet").get("CapabilityBoundingSet").split(" ")));
     assertEquals("0000000000000000", status.get("CapAmb"));
@@ -436,6 +438,7 @@ class SystemdTest {
     for (int bit = 0; bit < 64; bit++) {
       if ((bits & (1L << bit)) != 0) {
         names.add(switch (bit) {
+          case 0 -> "cap_chown";
           case 6 -> "cap_setgid";
           case 7 -> "cap_setuid";
           default -> "capability " + bit;

@@ -14,7 +14,8 @@ final class FixtureConfig {
   private FixtureConfig() {}
 
   /**
-   * The group first (tests edit the text after {@code {"group"}), the fixture's defaults, the
+   * The group first (tests edit the text after {@code {"group"}), the fixture's defaults (its
+   * console sockets and logs in the fixture's directory), the
    * test's own keys ({@code extra}, e.g. {@code "workers": 4,}) replacing defaults of the same
    * name, then the served users unless a group is served.
    */
@@ -27,6 +28,9 @@ final class FixtureConfig {
     config.put("libvirtUri", uri).put("stateDir", stateDir.toString())
         .put("logDir", logDir.toString()).put("sweepIntervalSeconds", 2).put("workers", 2)
         .put("maxCommandBytes", 4096);
+    // The console sockets and logs inside the fixture too, never the machine's /run/wirt.
+    config.putObject("console").put("runDir", stateDir.resolveSibling("run").toString())
+        .put("logDir", logDir.resolve("console").toString());
     String keys = extra.strip();
     if (keys.endsWith(",")) {
       keys = keys.substring(0, keys.length() - 1);

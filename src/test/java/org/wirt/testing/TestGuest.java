@@ -2,6 +2,7 @@ package org.wirt.testing;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * The tiny guest of the end-to-end tests: Debian's kernel and a busybox initramfs that prints
@@ -81,5 +82,35 @@ public final class TestGuest {
           </devices>
         </domain>
         """.formatted(name, kernel(), initrd(), serial, serial);
+  }
+
+  /**
+   * Returns the XML of a test guest as wirt's own domains have it: a pty serial console whose
+   * output libvirt also logs to {@code log}, and an interface on {@code network} if given.
+   */
+  public static String consoleDomainXml(String name, Path log,
+      Optional<String> network) {
+    String nic = network.map(n -> "<interface type='network'><source network='" + n
+        + "'/><model type='virtio'/></interface>").orElse("");
+    return """
+        <domain type='qemu'>
+          <name>%s</name>
+          <memory unit='MiB'>128</memory>
+          <vcpu>1</vcpu>
+          <os>
+            <type arch='x86_64' machine='pc'>hvm</type>
+            <kernel>%s</kernel>
+            <initrd>%s</initrd>
+            <cmdline>console=ttyS0 quiet</cmdline>
+          </os>
+          <features><acpi/></features>
+          <devices>
+            <serial type='pty'><log file='%s' append='on'/><target port='0'/></serial>
+            <console type='pty'><target type='serial' port='0'/></console>
+            %s
+            <memballoon model='none'/>
+          </devices>
+        </domain>
+        """.formatted(name, kernel(), initrd(), log, nic);
   }
 }

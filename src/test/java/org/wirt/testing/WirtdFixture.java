@@ -47,7 +47,7 @@ import org.wirt.wirtd.Daemon;
 public final class WirtdFixture implements AutoCloseable {
   /** How long the fixture's waits last. */
   public static final Duration DEADLINE = Await.DEFAULT_TIMEOUT;
-  /** How long a launched wirtd may take to say "wirtd started" (a JVM's start on a loaded machine). */
+  /** How long a launched wirtd may take to be ready (a JVM's start on a loaded machine). */
   public static final Duration STARTUP = Duration.ofSeconds(60);
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -178,18 +178,21 @@ public final class WirtdFixture implements AutoCloseable {
   /**
    * Starts wirtd as a root process of its own ({@code java jvmOptions... org.wirt.Main wirtd
    * --config} {@link #configFile()}) with {@code environment} added, and waits until it says
-   * "wirtd started"; {@link #close()} stops it if the test did not.
+   * ready (see WirtdProcess#awaitStarted); {@link #close()} stops it if the test did not.
    */
   public WirtdProcess launch(List<String> jvmOptions, Map<String, String> environment)
       throws IOException, InterruptedException {
     return launchUnwaited(jvmOptions, environment).awaitStarted(STARTUP);
   }
 
-  /** As {@link #launch}, without waiting for "wirtd started". */
+  /** As {@link #launch}, without waiting for it to be ready. */
   public WirtdProcess launchUnwaited(List<String> jvmOptions, Map<String, String> environment)
       throws IOException {
-    ProcessBuilder builder = new ProcessBuilder(Programs.asRoot(jvmOptions, "wirtd", "--config",
-        configFile().toString()));
+    // As under systemd, SIGHUP reaches wirtd even when the suite runs under nohup: a JVM
+    // started with SIGHUP ignored cannot handle it (env execs, so the pid stays wirtd's).
+    List<String> command = new ArrayList<>(List.of("env", "--default-signal=HUP"));
+    command.addAll(Programs.asRoot(jvmOptions, "wirtd", "--config", configFile().toString()));
+    ProcessBuilder builder = new ProcessBuilder(command);
     builder.environment().putAll(environment);
     WirtdProcess process;
     synchronized (processes) {

@@ -32,9 +32,14 @@ public final class WirtdProcess implements AutoCloseable {
         output);
   }
 
-  /** Waits until wirtd logs "wirtd started"; fails if it exits first. */
+  /**
+   * Waits until wirtd is ready as systemd sees it: it logs "control socket" just before READY=1,
+   * after its SIGHUP handler is in place ("wirtd started" comes earlier, when a SIGHUP would still
+   * meet the JVM's default handler). Fails if wirtd exits first.
+   */
   public WirtdProcess awaitStarted(Duration timeout) throws InterruptedException {
-    await("wirtd started", timeout, () -> output().contains("wirtd started"));
+    await("wirtd ready", timeout, () -> output().contains("wirtd started")
+        && output().contains(" - control socket "));
     return this;
   }
 

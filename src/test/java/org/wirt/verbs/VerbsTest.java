@@ -20,8 +20,8 @@ import org.junit.jupiter.api.Test;
 import org.wirt.command.Command;
 import org.wirt.command.Refusal;
 import org.wirt.config.ImagesConfig;
-import org.wirt.config.QuotaConfig;
 import org.wirt.config.QuotaConfig.Quota;
+import org.wirt.config.QuotaConfig;
 import org.wirt.hypervisor.DomainState;
 import org.wirt.hypervisor.HypervisorException;
 import org.wirt.hypervisor.LibvirtHypervisor;
@@ -68,7 +68,7 @@ final class VerbsTest {
         Path.of("/nonexistent/vms"), "test", List.of());
     QuotaChecks quotas = new QuotaChecks(hypervisor, new VmFacts(hypervisor),
         new QuotaConfig(new Quota(3, 8, 8192, 100), Map.of(), Map.of()), (user, group) -> false);
-    verbs = new Verbs(hypervisor, domains, quotas, new Provisioner(hypervisor, images),
+    verbs = new Verbs(hypervisor, domains, quotas, new Provisioner(hypervisor, images, Path.of("/nonexistent/console")),
         "{user}-{vm}", (t, vm, verb, percent) -> {}, timer, Clock.systemUTC());
     tree = new HomeTree(ALICE, Path.of("/nonexistent/home/alice"), "wirt");
     String name = "alice-web-" + UUID.randomUUID().toString().substring(0, 8);

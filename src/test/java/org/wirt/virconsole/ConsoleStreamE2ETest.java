@@ -1,0 +1,105 @@
+package org.wirt.virconsole;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.UUID;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.wirt.testing.Await;
+import org.wirt.testing.Libvirtd;
+import org.wirt.testing.RealUsers;
+import org.wirt.testing.TestGuest;
+
+/**
+ * The console stream on the real libvirtd and QEMU: the test guest's shell on its serial console
+ * answers a command typed through the stream, a second console is refused while the first is
+ * open (unless forced), and libvirt's {@code <log>} of the serial holds the boot.
+ */
+@Tag("e2e")
+class ConsoleStreamE2ETest {
+  /** How long the guest may take to boot to its shell under QEMU's emulation. */
+  private static final Duration BOOT = Duration.ofSeconds(60);
+
+  @Test
+  void typesIntoTheGuestShellAndRefusesASecondConsole() throws Exception {
+    Libvirtd.connect().close();
+    String name = "wirt-cstream-" + UUID.randomUUID().toString().substring(0, 8);
+    Path log = TestGuest.SERIAL_DIR.resolve(name + ".console.log");
+    Path xml = Files.createTempFile("wirt-cstream", ".xml");
+    Files.writeString(xml, TestGuest.consoleDomainXml(name, log, Optional.empty()));
+    try {
+      RealUsers.root("virsh", "-c", Libvirtd.URI, "define", xml.toString());
+      RealUsers.root("virsh", "-c", Libvirtd.URI, "start", name);
+      UUID uuid = UUID.fromString(RealUsers.root("virsh", "-c", Libvirtd.URI, "domuuid", name)
+          .stdout().strip());
+      try (ConsoleStream console = ConsoleStream.open(Libvirtd.URI, uuid, false)) {
+        Reader reader = new Reader(console);
+        reader.start();
+        reader.await("wirt-test-guest: shell on ttyS0");
+        byte[] typed = "echo wirt-$((6*7))\n".getBytes(StandardCharsets.US_ASCII);
+        console.write(typed, typed.length);
+        reader.await("wirt-42");
+        IOException second = assertThrows(IOException.class,
+            () -> ConsoleStream.open(Libvirtd.URI, uuid, false));
+        assertTrue(second.getMessage().startsWith("libvirt: cannot open the console: "),
+            second.getMessage());
+        console.abort();
+        reader.join(10_000);
+        assertEquals(false, reader.isAlive());
+      }
+      assertTrue(Files.readString(log).contains(TestGuest.READY));
+    } finally {
+      RealUsers.attemptAsRoot("virsh", "-c", Libvirtd.URI, "destroy", name);
+      RealUsers.attemptAsRoot("virsh", "-c", Libvirtd.URI, "undefine", name);
+      Files.deleteIfExists(xml);
+      Files.deleteIfExists(log);
+    }
+  }
+
+  /** Collects what the console says, on a thread of its own. */
+  private static final class Reader extends Thread {
+    private final ConsoleStream console;
+    private final ByteArrayOutputStream seen = new ByteArrayOutputStream();
+
+    Reader(ConsoleStream console) {
+      this.console = console;
+      setDaemon(true);
+    }
+
+    @Override
+    public void run() {
+      byte[] buffer = new byte[4096];
+      try {
+        for (int n; (n = console.read(buffer)) > 0; ) {
+          synchronized (seen) {
+            seen.write(buffer, 0, n);
+          }
+        }
+      } catch (IOException e) {
+        synchronized (seen) {
+          seen.writeBytes(("\n[read failed: " + e.getMessage() + "]").getBytes());
+        }
+      }
+    }
+
+    String text() {
+      synchronized (seen) {
+        return seen.toString(StandardCharsets.UTF_8);
+      }
+    }
+
+    void await(String text) throws InterruptedException {
+      Await.until("the console says '" + text + "'", BOOT, () -> "it said: " + text(),
+          () -> text().contains(text));
+    }
+  }
+}
