@@ -1,8 +1,6 @@
 package org.wirt.journal;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -14,7 +12,6 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -50,7 +47,6 @@ import org.wirt.status.JournalMarks;
 public final class Journal implements JournalMarks, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Journal.class);
   static final long COMPACT_AT_BYTES = 1 << 20;
-  private static final ObjectMapper JSON = JsonMapper.builder().build();
 
   private final Path file;
   private final Map<Long, Entry> open = new LinkedHashMap<>();
@@ -126,7 +122,7 @@ public final class Journal implements JournalMarks, AutoCloseable {
       for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
         JsonNode n;
         try {
-          n = JSON.readTree(line);
+          n = JournalLines.JSON.readTree(line);
         } catch (IOException e) {
           // The last line of a crash may be torn; a torn claim was never followed by removing
           // the command file, so the file is still there and will be taken again.
@@ -136,7 +132,7 @@ public final class Journal implements JournalMarks, AutoCloseable {
         long id = n.path("id").asLong();
         maxId = Math.max(maxId, id);
         switch (n.path("op").asText()) {
-          case "claim" -> entries.put(id, new Entry(claim(n), null, false));
+          case "claim" -> entries.put(id, new Entry(JournalLines.claim(n), null, false));
           case "done" -> entries.computeIfPresent(id,
               (k, e) -> new Entry(e.claim(), (ObjectNode) n.get("outcome"), false));
           case "logged" -> entries.computeIfPresent(id,
@@ -190,7 +186,7 @@ public final class Journal implements JournalMarks, AutoCloseable {
     synchronized (this) {
       c = new Claim(nextId++, user, uid, vm, domain, uuid, verb, tag, fileName, dev, ino,
           content, time);
-      line = append(claimLine(c));
+      line = append(JournalLines.claim(c));
       open.put(c.id(), new Entry(c, null, false));
     }
     sync(line);
@@ -202,7 +198,7 @@ public final class Journal implements JournalMarks, AutoCloseable {
   public void done(long id, ObjectNode outcome) throws IOException {
     long line;
     synchronized (this) {
-      ObjectNode n = mark("done", id);
+      ObjectNode n = JournalLines.mark("done", id);
       n.set("outcome", outcome);
       line = append(n);
       open.computeIfPresent(id, (k, e) -> new Entry(e.claim(), outcome, false));
@@ -213,7 +209,7 @@ public final class Journal implements JournalMarks, AutoCloseable {
   /** Notes that the history line of a command is written. */
   @Override
   public synchronized void logged(long id) throws IOException {
-    append(mark("logged", id));
+    append(JournalLines.mark("logged", id));
     open.computeIfPresent(id, (k, e) -> new Entry(e.claim(), e.outcome(), true));
   }
 
@@ -221,7 +217,7 @@ public final class Journal implements JournalMarks, AutoCloseable {
   @Override
   public void complete(long id) throws IOException {
     synchronized (this) {
-      append(mark("complete", id));
+      append(JournalLines.mark("complete", id));
       open.remove(id);
       compactDue |= size > COMPACT_AT_BYTES;
     }
@@ -257,16 +253,9 @@ public final class Journal implements JournalMarks, AutoCloseable {
     }
   }
 
-  private ObjectNode mark(String op, long id) {
-    ObjectNode n = JSON.createObjectNode();
-    n.put("op", op);
-    n.put("id", id);
-    return n;
-  }
-
   /** Writes one line (not yet durable) and returns its number for {@link #sync}. */
   private long append(ObjectNode n) throws IOException {
-    ByteBuffer line = ByteBuffer.wrap((JSON.writeValueAsString(n) + "\n")
+    ByteBuffer line = ByteBuffer.wrap((JournalLines.JSON.writeValueAsString(n) + "\n")
         .getBytes(StandardCharsets.UTF_8));
     size += line.remaining();
     while (line.hasRemaining()) {
@@ -288,14 +277,14 @@ public final class Journal implements JournalMarks, AutoCloseable {
     size = 0;
     for (Entry e : open.values()) {
       Claim c = e.claim();
-      append(claimLine(c));
+      append(JournalLines.claim(c));
       if (e.outcome() != null) {
-        ObjectNode d = mark("done", c.id());
+        ObjectNode d = JournalLines.mark("done", c.id());
         d.set("outcome", e.outcome());
         append(d);
       }
       if (e.logged()) {
-        append(mark("logged", c.id()));
+        append(JournalLines.mark("logged", c.id()));
       }
     }
     channel.force(false);
@@ -303,37 +292,6 @@ public final class Journal implements JournalMarks, AutoCloseable {
     try (FileChannel dir = FileChannel.open(file.getParent(), StandardOpenOption.READ)) {
       dir.force(true);
     }
-  }
-
-  private static ObjectNode claimLine(Claim c) {
-    ObjectNode n = JSON.createObjectNode();
-    n.put("op", "claim");
-    n.put("id", c.id());
-    n.put("user", c.user());
-    n.put("uid", c.uid());
-    n.put("vm", c.vm());
-    n.put("domain", c.domain());
-    n.put("uuid", c.uuid());
-    n.put("verb", c.verb());
-    n.put("tag", c.tag());
-    n.put("file", c.file());
-    n.put("dev", c.dev());
-    n.put("ino", c.ino());
-    n.put("content", Base64.getEncoder().encodeToString(c.content()));
-    n.put("time", c.claimed());
-    return n;
-  }
-
-  private static Claim claim(JsonNode n) {
-    return new Claim(n.path("id").asLong(), n.path("user").asText(), n.path("uid").asInt(),
-        n.path("vm").asText(), text(n, "domain"), text(n, "uuid"), n.path("verb").asText(),
-        text(n, "tag"), n.path("file").asText(), n.path("dev").asLong(), n.path("ino").asLong(),
-        Base64.getDecoder().decode(n.path("content").asText("")), n.path("time").asText());
-  }
-
-  private static String text(JsonNode n, String key) {
-    JsonNode v = n.get(key);
-    return v == null || v.isNull() ? null : v.asText();
   }
 
   @Override
