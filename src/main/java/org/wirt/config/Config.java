@@ -52,10 +52,11 @@ public record Config(
     return users.isEmpty() ? Optional.empty() : Optional.of(users);
   }
 
-  /** Returns this configuration with another user map, state and log directory (the demo). */
+  /** Returns this configuration with another user map, state and log directory, and the consoles beside them (the demo). */
   public Config withDemo(String uri, Map<String, Path> demoUsers, Path state, Path logs) {
     return new Config(group, adminGroup, treeDir, uri, domainNamePattern, sweepIntervalSeconds,
         membersRefreshSeconds, workers, maxCommandBytes, state, logs, mail, quotas, images,
-        limits, console, demoUsers);
+        limits, new ConsoleConfig(state.resolveSibling("run"), console.idle(), console.total(),
+            console.sessions(), logs.resolve("console"), console.addressPoll()), demoUsers);
   }
 }

@@ -93,10 +93,12 @@ final class BenchWorld implements AutoCloseable {
     Config config = ConfigLoader.parse("bench", """
         {"libvirtUri": "%s", "stateDir": "%s", "logDir": "%s", "workers": %d,
          "sweepIntervalSeconds": %d, "users": %s,
+         "console": {"runDir": "%s", "logDir": "%s"},
          "quotas": {"default": {"vms": 100000, "vcpus": 100000, "memoryMiB": 100000000,
                                 "diskGiB": 100000}}}
         """.formatted(uri, dir.resolve("state"), dir.resolve("log"), workers, sweepSeconds,
-        new ObjectMapper().writeValueAsString(homes)));
+        new ObjectMapper().writeValueAsString(homes), dir.resolve("run"),
+        dir.resolve("log/console")));
     if (waitingCommand) {
       Path vmDir = dir.resolve("home").resolve(user(users - 1)).resolve("wirt/command/vm").resolve(vm(0));
       Files.createDirectories(vmDir);
