@@ -96,8 +96,8 @@ public final class ConsoleLogs {
     try {
       tree.appendLine(userLog(vm), bytes, ROTATE_AT_BYTES, ROTATED_KEPT);
     } catch (IOException e) {
-      log.warn("cannot append to the console log user={} vm={}: {}", tree.identity().user(), vm,
-          e.getMessage());
+      log.warn("cannot append to the console log user={} vm={}", tree.identity().user(), vm,
+          e);
       return 0;
     }
     copied.put(domain, new Copied(key, from + bytes.length));

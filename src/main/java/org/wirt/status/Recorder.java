@@ -80,8 +80,8 @@ public final class Recorder {
         afterHistory.run();
       } catch (IOException e) {
         problems.put(o.user(), e.getMessage());
-        log.warn("history write failed user={} vm={} verb={}: {}", o.user(), o.vm(), o.verb(),
-            e.getMessage());
+        log.warn("history write failed user={} vm={} verb={}", o.user(), o.vm(), o.verb(),
+            e);
       }
     }
     if (!Names.isVm(o.vm())) {
@@ -133,8 +133,8 @@ public final class Recorder {
       return true;
     } catch (IOException e) {
       problems.put(o.user(), e.getMessage());
-      log.warn("result write failed user={} vm={} tag={}: {}", o.user(), o.vm(), o.tag(),
-          e.getMessage());
+      log.warn("result write failed user={} vm={} tag={}", o.user(), o.vm(), o.tag(),
+          e);
       return false;
     }
   }
@@ -149,7 +149,7 @@ public final class Recorder {
       return true;
     } catch (IOException e) {
       problems.put(tree.identity().user(), e.getMessage());
-      log.warn("vm log write failed user={} vm={}: {}", tree.identity().user(), vm, e.getMessage());
+      log.warn("vm log write failed user={} vm={}", tree.identity().user(), vm, e);
       return false;
     }
   }
@@ -178,7 +178,7 @@ public final class Recorder {
       lastStatus.put(key, fingerprint);
       return true;
     } catch (IOException e) {
-      log.warn("status write failed user={} vm={}: {}", tree.identity().user(), vm, e.getMessage());
+      log.warn("status write failed user={} vm={}", tree.identity().user(), vm, e);
       return false;
     }
   }
