@@ -16,6 +16,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.wirt.testing.Await;
 
 /** The two ways a result is waited for: looked for at first, then watched (inotify). */
 class ResultWaiterTest {
@@ -52,12 +53,10 @@ class ResultWaiterTest {
     });
     waiter.start();
     // The waiter has stopped looking and watches once it holds an inotify instance of its own.
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (inotifyInstances() <= before) {
-      assertTrue(System.nanoTime() < deadline, "the waiter never watched");
+    Await.until("the waiter watching", Duration.ofSeconds(30), () -> {
       assertTrue(!waiting.isDone(), "the waiter ended before the result: " + waiting);
-      Thread.sleep(1);
-    }
+      return inotifyInstances() > before;
+    });
     answer("t2");
     ResultWaiter.Outcome o = waiting.get(30, TimeUnit.SECONDS);
     assertInstanceOf(ResultWaiter.Outcome.Done.class, o);

@@ -7,11 +7,13 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.wirt.testing.Await;
 
 /** What a newcomer does after {@code make demo}: the demo daemon, and wirt against it. */
 class DemoTest {
@@ -23,11 +25,10 @@ class DemoTest {
     Process wirtd = java("wirtd", "--demo", dir.resolve("demo").toString())
         .redirectErrorStream(true).redirectOutput(out.toFile()).start();
     try {
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-      while (!read(out).contains("Press Ctrl-C to stop.") && System.nanoTime() < deadline) {
+      Await.until("the demo's welcome", Duration.ofSeconds(60), () -> output(out), () -> {
         assertTrue(wirtd.isAlive(), read(out));
-        Thread.sleep(50);
-      }
+        return read(out).contains("Press Ctrl-C to stop.");
+      });
       assertTrue(read(out).contains("wirt demo running"), read(out));
       String tree = dir.resolve("demo/home/alice/wirt").toString();
 
@@ -39,12 +40,9 @@ class DemoTest {
       assertTrue(list.text.contains("db   shutoff"), list.text);
 
       Files.createFile(Path.of(tree, "command/vm/db/start"));
-      Result history = run("wirt", "--tree", tree, "history");
-      long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      while (!history.text.contains("started alice-db") && System.nanoTime() < until) {
-        Thread.sleep(50);
-        history = run("wirt", "--tree", tree, "history");
-      }
+      Result history = Await.value("db's start in the history", Duration.ofSeconds(30),
+          () -> run("wirt", "--tree", tree, "history"),
+          r -> r.text.contains("started alice-db"));
       assertTrue(history.text.contains("db   start  ok      started alice-db"), history.text);
     } finally {
       wirtd.destroy();
@@ -67,6 +65,15 @@ class DemoTest {
         "-cp", System.getProperty("java.class.path"), "org.wirt.Main"));
     cmd.addAll(List.of(args));
     return new ProcessBuilder(cmd);
+  }
+
+  /** What the demo printed so far, for a failure message. */
+  private static String output(Path p) {
+    try {
+      return read(p);
+    } catch (IOException e) {
+      return "(unreadable: " + e + ")";
+    }
   }
 
   private static String read(Path p) throws IOException {
