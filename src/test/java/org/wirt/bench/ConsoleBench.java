@@ -77,10 +77,12 @@ final class ConsoleBench {
         for (int round = 0; round < ROUNDS; round++) {
           relay[round] = samples(users.run(user, "python3", script.toString(), "wirt",
               socket.toString(), "web", Integer.toString(keystrokes)).stdout());
+          outliers("relay", round, relay[round]);
           // virsh gets the console only once the relay's session has let it go.
           Await.until("the relay's console closed", () -> server.open() == 0);
           virsh[round] = samples(RealUsers.root("python3", script.toString(), "virsh",
               Libvirtd.URI, domain, Integer.toString(keystrokes)).stdout());
+          outliers("virsh", round, virsh[round]);
         }
       }
     } finally {
@@ -89,6 +91,20 @@ final class ConsoleBench {
       RealUsers.root("rm", "-rf", base.toString(), log.toString());
     }
     return new Result(keystrokes, sorted(relay), sorted(virsh));
+  }
+
+  /** Says on stderr which keystrokes of a round took over 100 ms, so that a tail can be read. */
+  private static void outliers(String path, int round, long[] nanos) {
+    StringBuilder slow = new StringBuilder();
+    for (int i = 0; i < nanos.length; i++) {
+      if (nanos[i] > 100_000_000L) {
+        slow.append(' ').append(i).append(':').append(nanos[i] / 1_000_000).append("ms");
+      }
+    }
+    if (slow.length() > 0) {
+      System.err.println("console " + path + " round " + round + ", keystrokes over 100 ms"
+          + " (index:time):" + slow);
+    }
   }
 
   /** The round trips the script measured, in nanoseconds. */
