@@ -9,9 +9,10 @@ import org.wirt.threads.ThreadFailures;
 
 /**
  * libvirt's default event loop, which is one per process: it runs on a daemon thread named
- * {@code libvirt-events} while at least one connection holds it.
+ * {@code libvirt-events} while at least one connection holds it. Public for the console stream
+ * (virconsole), whose non-blocking stream is driven by it as {@code virsh console}'s is.
  */
-final class EventLoop {
+public final class EventLoop {
   private static final Logger log = LoggerFactory.getLogger(EventLoop.class);
   private static final Duration STOP_WAIT = Duration.ofSeconds(5);
   private static final Duration STOP_RETRY = Duration.ofMillis(50);
@@ -24,7 +25,7 @@ final class EventLoop {
   private EventLoop() {}
 
   /** Starts the loop unless it runs; must precede opening a connection whose events we want. */
-  static synchronized void acquire() throws HypervisorException {
+  public static synchronized void acquire() throws HypervisorException {
     if (!registered) {
       try {
         Library.initEventLoop();
@@ -41,7 +42,7 @@ final class EventLoop {
   }
 
   /** Stops the loop when the last holder releases it. */
-  static synchronized void release() {
+  public static synchronized void release() {
     if (holders == 0 || --holders > 0) {
       return;
     }

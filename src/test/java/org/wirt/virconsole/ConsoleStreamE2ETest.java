@@ -65,6 +65,55 @@ class ConsoleStreamE2ETest {
     }
   }
 
+  /**
+   * libvirtd going away ends an open console with libvirt's error, at once rather than at the next
+   * keystroke, and once libvirtd is back a new console reaches the same guest, still running.
+   */
+  @Test
+  void aLibvirtdRestartEndsTheConsoleWithItsErrorAndANewOneWorks() throws Exception {
+    Libvirtd.connect().close();
+    String name = "wirt-cstream-" + UUID.randomUUID().toString().substring(0, 8);
+    Path log = TestGuest.SERIAL_DIR.resolve(name + ".console.log");
+    Path xml = Files.createTempFile("wirt-cstream", ".xml");
+    Files.writeString(xml, TestGuest.consoleDomainXml(name, log, Optional.empty()));
+    try {
+      RealUsers.root("virsh", "-c", Libvirtd.URI, "define", xml.toString());
+      RealUsers.root("virsh", "-c", Libvirtd.URI, "start", name);
+      UUID uuid = UUID.fromString(RealUsers.root("virsh", "-c", Libvirtd.URI, "domuuid", name)
+          .stdout().strip());
+      try (ConsoleStream console = ConsoleStream.open(Libvirtd.URI, uuid, false)) {
+        Reader reader = new Reader(console);
+        reader.start();
+        reader.await("wirt-test-guest: shell on ttyS0");
+        RealUsers.root("pkill", "-TERM", "-x", "libvirtd");
+        try {
+          reader.join(30_000);
+          assertEquals(false, reader.isAlive(), "the read still waits: " + reader.text());
+          assertTrue(reader.text().contains("[read failed: libvirt: cannot read the console: "),
+              reader.text());
+        } finally {
+          RealUsers.root("libvirtd", "-d");
+        }
+      }
+      ConsoleStream again = Await.value("a console once libvirtd is back", BOOT,
+          () -> ConsoleStream.open(Libvirtd.URI, uuid, false), c -> true);
+      try (ConsoleStream console = again) {
+        Reader reader = new Reader(console);
+        reader.start();
+        byte[] typed = "echo wirt-$((6*8))\n".getBytes(StandardCharsets.US_ASCII);
+        console.write(typed, typed.length);
+        reader.await("wirt-48");
+        console.abort();
+        reader.join(10_000);
+      }
+    } finally {
+      RealUsers.attemptAsRoot("virsh", "-c", Libvirtd.URI, "destroy", name);
+      RealUsers.attemptAsRoot("virsh", "-c", Libvirtd.URI, "undefine", name);
+      Files.deleteIfExists(xml);
+      Files.deleteIfExists(log);
+    }
+  }
+
   /** Collects what the console says, on a thread of its own. */
   private static final class Reader extends Thread {
     private final ConsoleStream console;
