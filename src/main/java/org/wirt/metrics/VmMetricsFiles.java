@@ -1,19 +1,14 @@
 package org.wirt.metrics;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -26,7 +21,6 @@ import org.wirt.hypervisor.DomainMetrics;
 import org.wirt.hypervisor.Hypervisor;
 import org.wirt.hypervisor.HypervisorException;
 import org.wirt.hypervisor.ManagedDomain;
-import org.wirt.text.SafeText;
 import org.wirt.tree.HomeTree;
 import org.wirt.tree.Identity;
 
@@ -39,7 +33,6 @@ import org.wirt.tree.Identity;
  */
 public final class VmMetricsFiles {
   private static final Logger log = LoggerFactory.getLogger(VmMetricsFiles.class);
-  private static final ObjectMapper JSON = new ObjectMapper();
   static final String FILE = "metrics.json";
 
   private final Hypervisor hypervisor;
@@ -49,13 +42,10 @@ public final class VmMetricsFiles {
   private final Clock clock;
   private final Duration interval;
   /** The previous pass's reading of each VM that ran then. */
-  private Map<UUID, Reading> previous = new HashMap<>();
+  private Map<UUID, MetricsDocument.Reading> previous = new HashMap<>();
   /** Per user, the VMs whose file was written (absent: not known since wirtd started). */
   private final Map<String, Set<String>> written = new ConcurrentHashMap<>();
   private final Map<String, String> lastProblem = new ConcurrentHashMap<>();
-
-  /** One reading and when it was taken. */
-  private record Reading(Instant time, DomainMetrics metrics) {}
 
   /**
    * @param trees the served users' trees
@@ -76,7 +66,7 @@ public final class VmMetricsFiles {
 
   /** Writes every running VM's file and removes those of VMs that stopped. */
   public void writeAll() {
-    Map<UUID, Reading> now = new HashMap<>();
+    Map<UUID, MetricsDocument.Reading> now = new HashMap<>();
     for (HomeTree tree : trees.get()) {
       try {
         writeUser(tree, now);
@@ -95,7 +85,7 @@ public final class VmMetricsFiles {
     lastProblem.remove(user);
   }
 
-  private void writeUser(HomeTree tree, Map<UUID, Reading> now) throws HypervisorException {
+  private void writeUser(HomeTree tree, Map<UUID, MetricsDocument.Reading> now) throws HypervisorException {
     String user = tree.identity().user();
     List<ManagedDomain> mine = owned.apply(tree.identity());
     // After a start, any VM may have a file from before: each not running is removed once.
@@ -120,9 +110,10 @@ public final class VmMetricsFiles {
         if (m.isEmpty()) {
           continue;
         }
-        Reading reading = new Reading(clock.instant(), m.get());
+        MetricsDocument.Reading reading = new MetricsDocument.Reading(clock.instant(), m.get());
         String vm = d.owner().vm();
-        tree.writeFile("info/vm/" + vm + "/" + FILE, json(d, reading, previous.get(d.uuid())));
+        tree.writeFile("info/vm/" + vm + "/" + FILE,
+            MetricsDocument.of(d, reading, previous.get(d.uuid()), interval));
         now.put(d.uuid(), reading);
         running.add(vm);
         before.add(vm);
@@ -144,74 +135,4 @@ public final class VmMetricsFiles {
     lastProblem.remove(user);
   }
 
-  /** The document, with rates against {@code before} (null: none, or the VM started since). */
-  byte[] json(ManagedDomain d, Reading r, Reading before) throws IOException {
-    DomainMetrics m = r.metrics();
-    ObjectNode doc = JSON.createObjectNode();
-    doc.put("vm", d.owner().vm());
-    doc.put("domain", SafeText.escape(d.name()));
-    doc.put("state", m.state().json());
-    doc.put("time", r.time().toString());
-    doc.put("intervalSeconds", interval.toSeconds());
-    Duration elapsed = before == null ? Duration.ZERO : Duration.between(before.time(), r.time());
-    boolean rates = before != null && !elapsed.isNegative() && !elapsed.isZero()
-        && m.cpuTimeNs() >= before.metrics().cpuTimeNs();
-    ObjectNode cpu = doc.putObject("cpu");
-    cpu.put("vcpus", m.vcpus());
-    cpu.put("timeNs", m.cpuTimeNs());
-    if (rates) {
-      // Percent of one host CPU, as top shows it: 200 is two vCPUs busy all the time.
-      double share = (m.cpuTimeNs() - before.metrics().cpuTimeNs()) * 100.0 / elapsed.toNanos();
-      cpu.put("percent", Math.round(share * 10) / 10.0);
-    } else {
-      cpu.putNull("percent");
-    }
-    ObjectNode memory = doc.putObject("memory");
-    memory.put("currentKiB", m.memoryKiB());
-    memory.put("maxKiB", m.maxMemoryKiB());
-    optional(memory, "rssKiB", m.rssKiB());
-    optional(memory, "guestUsedKiB", m.guestUsedKiB());
-    ObjectNode disk = doc.putObject("disk");
-    disk.put("allocationBytes", m.diskAllocationBytes());
-    ArrayNode disks = disk.putArray("disks");
-    for (DomainMetrics.Disk x : m.disks()) {
-      ObjectNode o = disks.addObject();
-      o.put("target", SafeText.escape(x.target()));
-      o.put("capacityBytes", x.capacityBytes());
-      o.put("allocationBytes", x.allocationBytes());
-      o.put("physicalBytes", x.physicalBytes());
-    }
-    ObjectNode network = doc.putObject("network");
-    network.put("rxBytes", m.rxBytes());
-    network.put("txBytes", m.txBytes());
-    boolean netRates = rates && m.rxBytes() >= before.metrics().rxBytes()
-        && m.txBytes() >= before.metrics().txBytes();
-    if (netRates) {
-      double seconds = elapsed.toNanos() / 1e9;
-      network.put("rxBytesPerSecond", Math.round((m.rxBytes() - before.metrics().rxBytes()) / seconds));
-      network.put("txBytesPerSecond", Math.round((m.txBytes() - before.metrics().txBytes()) / seconds));
-    } else {
-      network.putNull("rxBytesPerSecond");
-      network.putNull("txBytesPerSecond");
-    }
-    ArrayNode nics = network.putArray("interfaces");
-    for (DomainMetrics.Nic n : m.nics()) {
-      ObjectNode o = nics.addObject();
-      o.put("target", SafeText.escape(n.target()));
-      o.put("mac", SafeText.escape(n.mac()));
-      o.put("rxBytes", n.rxBytes());
-      o.put("txBytes", n.txBytes());
-      o.put("rxPackets", n.rxPackets());
-      o.put("txPackets", n.txPackets());
-    }
-    return JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(doc);
-  }
-
-  private static void optional(ObjectNode o, String key, OptionalLong value) {
-    if (value.isPresent()) {
-      o.put(key, value.getAsLong());
-    } else {
-      o.putNull(key);
-    }
-  }
 }
