@@ -19,7 +19,6 @@ import org.wirt.threads.ThreadFailures;
  */
 public final class Metering implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Metering.class);
-  private static final int EROFS = 30;
   static final String THREAD = "wirt-metrics";
 
   private final MetricsConfig config;
@@ -68,7 +67,7 @@ public final class Metering implements AutoCloseable {
       String problem = String.valueOf(e.getMessage());
       if (!problem.equals(lastProblem)) {
         lastProblem = problem;
-        if (e instanceof ErrnoException n && n.errno() == EROFS) {
+        if (e instanceof ErrnoException n && n.errno() == ErrnoException.EROFS) {
           log.warn("cannot write metrics.textfile={}: read-only; under systemd the unit's "
               + "ProtectSystem=strict needs the directory in a drop-in (systemctl edit wirtd: "
               + "[Service] ReadWritePaths={})", file.path(), file.path().getParent(), e);
