@@ -30,12 +30,13 @@ public record Config(
     ImagesConfig images,
     LimitsConfig limits,
     ConsoleConfig console,
+    MetricsConfig metrics,
     Map<String, Path> users) {
 
   public Config {
     Fields.requireNonNull("group adminGroup treeDir libvirtUri domainNamePattern stateDir logDir mail"
-        + " quotas images limits console", group, adminGroup, treeDir, libvirtUri, domainNamePattern,
-        stateDir, logDir, mail, quotas, images, limits, console);
+        + " quotas images limits console metrics", group, adminGroup, treeDir, libvirtUri,
+        domainNamePattern, stateDir, logDir, mail, quotas, images, limits, console, metrics);
     users = Map.copyOf(users);
   }
 
@@ -57,6 +58,7 @@ public record Config(
     return new Config(group, adminGroup, treeDir, uri, domainNamePattern, sweepIntervalSeconds,
         membersRefreshSeconds, workers, maxCommandBytes, state, logs, mail, quotas, images,
         limits, new ConsoleConfig(state.resolveSibling("run"), console.idle(), console.total(),
-            console.sessions(), logs.resolve("console"), console.addressPoll()), demoUsers);
+            console.sessions(), logs.resolve("console"), console.addressPoll()), metrics,
+        demoUsers);
   }
 }

@@ -103,7 +103,7 @@ public final class ConfigLoader {
     Obj top = new Obj(source, "", root);
     top.allow("group", "adminGroup", "treeDir", "libvirtUri", "domainNamePattern",
         "sweepIntervalSeconds", "membersRefreshSeconds", "workers", "maxCommandBytes",
-        "stateDir", "logDir", "mail", "quotas", "images", "limits", "console", "users");
+        "stateDir", "logDir", "mail", "quotas", "images", "limits", "console", "metrics", "users");
     String pattern = top.string("domainNamePattern", "{user}-{vm}");
     if (!pattern.contains("{user}") || !pattern.contains("{vm}")) {
       throw top.bad("domainNamePattern", "must contain both {user} and {vm}, like \"{user}-{vm}\"");
@@ -130,6 +130,7 @@ public final class ConfigLoader {
         images(top.object("images")),
         limits(top.object("limits")),
         console(top.object("console"), logDir),
+        metrics(top.object("metrics")),
         users(top.object("users")));
   }
 
@@ -230,6 +231,28 @@ public final class ConfigLoader {
         o.integer("sessions", 64, 1, 10_000),
         o.absolutePath("logDir", logDir.resolve("console").toString()),
         Duration.ofSeconds(o.integer("addressPollSeconds", 3, 1, 3600)));
+  }
+
+  private static MetricsConfig metrics(Obj o) throws ConfigException {
+    o.allow("vmSeconds", "textfile", "textfileSeconds");
+    MetricsConfig d = MetricsConfig.DEFAULTS;
+    Optional<Path> textfile = Optional.empty();
+    if (o.has("textfile")) {
+      Path path = o.absolutePath("textfile", null);
+      // node_exporter's textfile collector reads only *.prom, and wirtd writes a temporary beside
+      // the file and renames it over: a name without the suffix would never be read.
+      if (!path.getFileName().toString().endsWith(".prom")) {
+        throw o.bad("textfile", "must name a file ending in .prom in node_exporter's textfile "
+            + "directory, like \"/var/lib/prometheus/node-exporter/wirt.prom\", not \""
+            + path + "\"");
+      }
+      textfile = Optional.of(path);
+    }
+    return new MetricsConfig(
+        Duration.ofSeconds(o.integer("vmSeconds", (int) d.vmInterval().toSeconds(), 10, 86_400)),
+        textfile,
+        Duration.ofSeconds(o.integer("textfileSeconds", (int) d.textfileInterval().toSeconds(), 1,
+            3600)));
   }
 
   private static LimitsConfig limits(Obj o) throws ConfigException {

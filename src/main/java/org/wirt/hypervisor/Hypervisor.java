@@ -24,6 +24,14 @@ public interface Hypervisor extends AutoCloseable {
   DomainStatus status(UUID uuid) throws HypervisorException;
 
   /**
+   * Returns what the domain uses now (CPU time, memory, disks, network), or empty if it does not
+   * run or no longer exists; a hypervisor that cannot tell returns empty.
+   */
+  default Optional<DomainMetrics> metrics(UUID uuid) throws HypervisorException {
+    return Optional.empty();
+  }
+
+  /**
    * Asks libvirt for {@code action} on the domain; a shutdown or reboot asks the guest and returns
    * at once. The methods {@link #start} to {@link #resume} are shorthands for it.
    */

@@ -153,6 +153,28 @@ public final class LibvirtHypervisor implements Hypervisor {
   }
 
   @Override
+  public Optional<DomainMetrics> metrics(UUID uuid) throws HypervisorException {
+    return onDomain("read metrics of", uuid, Optional::empty, domain -> {
+      String name = LibvirtHandles.nameOr(domain, UNKNOWN);
+      try {
+        return DomainMeters.read(uuid, name, domain);
+      } catch (NativeDomain.NativeCallException e) {
+        if (e.error() != null && e.error().getCode() == ErrorNumber.VIR_ERR_NO_DOMAIN) {
+          return Optional.empty();
+        }
+        throw LibvirtErrors.failure("read metrics of " + name, e.error(), e);
+      } catch (LibvirtException e) {
+        // Gone, or stopped between the state and the XML: nothing runs to be measured.
+        if (LibvirtErrors.is(e, ErrorNumber.VIR_ERR_NO_DOMAIN)
+            || LibvirtErrors.is(e, ErrorNumber.VIR_ERR_OPERATION_INVALID)) {
+          return Optional.empty();
+        }
+        throw LibvirtErrors.failure("read metrics of " + name, e);
+      }
+    });
+  }
+
+  @Override
   public void act(DomainAction action, UUID uuid) throws HypervisorException {
     query(action.attempt(), uuid, domain -> {
       switch (action) {

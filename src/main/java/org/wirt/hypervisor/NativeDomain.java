@@ -19,8 +19,9 @@ import org.libvirt.jna.virError;
  */
 final class NativeDomain {
 
-  /** The raw state and reason codes and the info {@code status.json} needs. */
-  record Snapshot(int state, int reason, int vcpus, long memoryKiB) {}
+  /** The raw state and reason codes and the info {@code status.json} and the metrics need. */
+  record Snapshot(int state, int reason, int vcpus, long memoryKiB, long maxMemoryKiB,
+      long cpuTimeNs) {}
 
   /** A native call failed; carries libvirt's error of the calling thread. */
   static final class NativeCallException extends Exception {
@@ -68,7 +69,8 @@ final class NativeDomain {
     if (API.virDomainGetInfo(pointer, info) < 0) {
       throw lastError();
     }
-    return new Snapshot(state.getValue(), reason.getValue(), info.nrVirtCpu & 0xffff, info.memory.longValue());
+    return new Snapshot(state.getValue(), reason.getValue(), info.nrVirtCpu & 0xffff,
+        info.memory.longValue(), info.maxMem.longValue(), info.cpuTime);
   }
 
   /**

@@ -164,6 +164,11 @@ public final class ReconnectingHypervisor implements Hypervisor {
   }
 
   @Override
+  public Optional<DomainMetrics> metrics(UUID uuid) throws HypervisorException {
+    return call(h -> h.metrics(uuid));
+  }
+
+  @Override
   public void act(DomainAction action, UUID uuid) throws HypervisorException {
     act(h -> h.act(action, uuid));
   }

@@ -215,6 +215,12 @@ public final class Mailer implements Notifier, AutoCloseable {
     return outbox.fileCount();
   }
 
+  /** The notices waiting in the outbox (a digest is one), for the metrics textfile. */
+  @Override
+  public int backlog() {
+    return outbox.fileCount();
+  }
+
   @Override
   public void close() {
     running = false;

@@ -8,7 +8,7 @@ public final class ErrnoException extends IOException {
 
   public static final int EPERM = 1, ENOENT = 2, EINTR = 4, ENXIO = 6, EBADF = 9, EAGAIN = 11,
       EACCES = 13, EEXIST = 17, EXDEV = 18, ENOTDIR = 20, EISDIR = 21, EINVAL = 22, ENOSPC = 28,
-      ENOTEMPTY = 39, ELOOP = 40;
+      EROFS = 30, ENOTEMPTY = 39, ELOOP = 40;
 
   private final int errno;
 

@@ -15,6 +15,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.wirt.command.Names;
 import org.wirt.command.Verb;
+import org.wirt.metrics.WirtMetrics;
 import org.wirt.status.Outcome;
 import org.wirt.status.Result;
 import org.wirt.status.StatusKeeper;
@@ -37,6 +38,7 @@ public final class Rejector {
   private final RefusalBudget budget;
   private final int rejectedKept;
   private final int perMinute;
+  private final WirtMetrics metrics;
   /** Refusals moved since the user's {@code rejected/} was last pruned; absent: never pruned. */
   private final Map<String, AtomicInteger> sincePruned = new ConcurrentHashMap<>();
 
@@ -44,14 +46,16 @@ public final class Rejector {
    * @param refusalsPerMinute how many of a user's refusals are recorded in full, a minute
    *     ({@code limits.refusalsPerMinute}), after a burst of {@code refusalBurst}
    * @param rejectedKept how many entries {@code rejected/} keeps ({@code limits.rejectedKept})
+   * @param metrics counts every refusal, recorded in full or summarised
    */
   public Rejector(StatusKeeper statuses, Clock clock, int refusalsPerMinute, int refusalBurst,
-      int rejectedKept) {
+      int rejectedKept, WirtMetrics metrics) {
     this.statuses = Objects.requireNonNull(statuses, "statuses");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.budget = new RefusalBudget(clock, refusalsPerMinute, refusalBurst);
     this.rejectedKept = rejectedKept;
     this.perMinute = refusalsPerMinute;
+    this.metrics = Objects.requireNonNull(metrics, "metrics");
   }
 
   /**
@@ -85,6 +89,7 @@ public final class Rejector {
       }
     }
     String recordedVm = vm != null ? vm : name.display();
+    metrics.refused(verb);
     if (!budget.take(user)) {
       budget.suppress(user, new RefusalBudget.Kind(vm != null ? vm : "-",
           Verb.fromFileName(verb).isPresent() ? verb : null, reason(problem)));

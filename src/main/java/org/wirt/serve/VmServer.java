@@ -17,6 +17,7 @@ import org.wirt.command.CommandName;
 import org.wirt.command.Refusal;
 import org.wirt.hypervisor.HypervisorException;
 import org.wirt.journal.Journal;
+import org.wirt.metrics.WirtMetrics;
 import org.wirt.queue.Scheduler;
 import org.wirt.queue.VmKey;
 import org.wirt.status.Outcome;
@@ -46,11 +47,15 @@ public final class VmServer {
   private final Rejector rejector;
   private final Clock clock;
   private final Consumer<String> rescanUser;
+  private final WirtMetrics metrics;
 
-  /** @param rescanUser asks for a scan of a user's tree whose VM directory cannot be listed */
+  /**
+   * @param rescanUser asks for a scan of a user's tree whose VM directory cannot be listed
+   * @param metrics times each command from its file's modification to its recorded outcome
+   */
   public VmServer(Roster roster, Scheduler scheduler, Verbs verbs, StatusKeeper statuses,
       Rejector rejector, Journal journal, Clock clock, ScheduledExecutorService timer,
-      int maxCommandBytes, Consumer<String> rescanUser) {
+      int maxCommandBytes, Consumer<String> rescanUser, WirtMetrics metrics) {
     this.roster = Objects.requireNonNull(roster, "roster");
     this.backlogs = new Backlogs(scheduler, clock, timer);
     this.admission = new Admission(statuses, verbs, journal, maxCommandBytes);
@@ -58,6 +63,7 @@ public final class VmServer {
     this.rejector = Objects.requireNonNull(rejector, "rejector");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.rescanUser = Objects.requireNonNull(rescanUser, "rescanUser");
+    this.metrics = Objects.requireNonNull(metrics, "metrics");
   }
 
   /** Notes that inotify saw this entry closed or renamed into place: its content is final. */
@@ -135,6 +141,7 @@ public final class VmServer {
           name.verb().fileName(), name.tag(), result, error == null ? message : failure(error),
           Duration.between(started, clock.instant()).toMillis());
       statuses.finished(claim.get().id(), tree, vm, checked.domain(), outcome);
+      metrics.commandLatency(Duration.ofNanos(Backlogs.nanos(clock.instant()) - entry.mtimeNanos()));
       return null;
     });
   }

@@ -16,4 +16,9 @@ public interface Notifier {
 
   /** The VM of {@code user} changed state on its own in a way that looks like trouble. */
   void vmTrouble(String user, String vm, LifecycleEvent event, Optional<DomainStatus> status);
+
+  /** Returns how many notices wait to be delivered (mail not yet sent); 0 for one that keeps none. */
+  default int backlog() {
+    return 0;
+  }
 }

@@ -26,4 +26,9 @@ public final class Notifiers implements Notifier {
   public void vmTrouble(String user, String vm, LifecycleEvent event, Optional<DomainStatus> status) {
     all.forEach(n -> n.vmTrouble(user, vm, event, status));
   }
+
+  @Override
+  public int backlog() {
+    return all.stream().mapToInt(Notifier::backlog).sum();
+  }
 }

@@ -17,6 +17,7 @@ import org.wirt.hypervisor.Hypervisor;
 import org.wirt.hypervisor.HypervisorException;
 import org.wirt.hypervisor.LifecycleEvent;
 import org.wirt.hypervisor.ManagedDomain;
+import org.wirt.metrics.WirtMetrics;
 import org.wirt.tree.HomeTree;
 import org.wirt.tree.Identity;
 
@@ -37,15 +38,17 @@ public final class StatusKeeper {
   private final VmFacts facts;
   private final InfoReport info;
   private final PendingRecords records;
+  private final WirtMetrics metrics;
   private final Map<String, Object> refreshLocks = new ConcurrentHashMap<>();
 
   /**
    * @param owned a user's VMs, as the daemon's index knows them
    * @param quotas the users' limits and usage, for {@code quota.json}
+   * @param metrics counts every claimed command's outcome, by verb and result
    */
   public StatusKeeper(Hypervisor hypervisor, Function<Identity, List<ManagedDomain>> owned,
       Recorder recorder, Notifier notifier, JournalMarks journal, VmFacts facts,
-      QuotaView.Source quotas, Clock clock, LimitsConfig limits) {
+      QuotaView.Source quotas, Clock clock, LimitsConfig limits, WirtMetrics metrics) {
     this.hypervisor = Objects.requireNonNull(hypervisor, "hypervisor");
     this.owned = Objects.requireNonNull(owned, "owned");
     this.recorder = Objects.requireNonNull(recorder, "recorder");
@@ -54,6 +57,7 @@ public final class StatusKeeper {
     this.facts = Objects.requireNonNull(facts, "facts");
     this.info = new InfoReport(facts, quotas, clock);
     this.records = new PendingRecords(recorder, journal, clock, limits);
+    this.metrics = Objects.requireNonNull(metrics, "metrics");
   }
 
   /**
@@ -63,6 +67,7 @@ public final class StatusKeeper {
   public void finished(long id, HomeTree tree, String vm, ManagedDomain domain, Outcome outcome) {
     PendingRecords.mark(() -> journal.done(id, Json.outcome(outcome)));
     records.record(id, tree, outcome, Recorder.Written.NONE);
+    metrics.commandRecorded(outcome.verb(), outcome.result().json());
     if (domain != null
         && !Verb.fromFileName(outcome.verb()).map(Verb::changesOnlyState).orElse(false)) {
       facts.changed(domain.uuid());

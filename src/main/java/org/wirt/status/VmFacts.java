@@ -65,6 +65,15 @@ public final class VmFacts {
     }
   }
 
+  /**
+   * Whether the VM may hold resources (run, be paused...) by what libvirt last said, without
+   * asking it; true when nothing is known.
+   */
+  public boolean mayHoldResources(UUID uuid) {
+    Facts f = facts.get(uuid);
+    return f == null || f.status().state().holdsResources();
+  }
+
   /** The VM's facts if known, without asking libvirt. */
   Optional<Facts> known(UUID uuid) {
     return Optional.ofNullable(facts.get(uuid));

@@ -17,8 +17,8 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 /**
- * {@code wirt list|status|log|history|quota}: what wirtd wrote in the user's tree, read as it is;
- * they send nothing.
+ * {@code wirt list|status|top|log|history|quota}: what wirtd wrote in the user's tree, read as it
+ * is; they send nothing.
  */
 final class ReadCommands {
   private ReadCommands() {}
@@ -112,6 +112,88 @@ final class ReadCommands {
       s.get().fields().forEachRemaining(e -> parent.out.printf("%-12s %s%n", e.getKey() + ":",
           e.getValue().isValueNode() ? e.getValue().asText() : e.getValue().toString()));
       return ExitCode.OK.code();
+    }
+  }
+
+  @Command(name = "top",
+      description = {"Shows what your running VMs use: CPU, memory, disk, network",
+          "(~/wirt/info/vm/<vm>/metrics.json, which wirtd writes every metrics.vmSeconds)."})
+  static final class Top extends Reading {
+    @Option(names = "--json", description = "print the VMs' metrics.json documents as one array")
+    boolean json;
+
+    @Override
+    int read(UserTree tree) throws IOException {
+      ArrayNode all = Json.MAPPER.createArrayNode();
+      List<String[]> rows = new ArrayList<>();
+      rows.add(new String[] {"VM", "STATE", "CPU", "VCPUS", "MEMORY", "GUEST USES", "DISK",
+          "NET IN", "NET OUT", "UPDATED"});
+      for (String vm : tree.vms()) {
+        Optional<JsonNode> m = tree.metrics(vm);
+        m.ifPresent(all::add);
+        if (m.isEmpty()) {
+          String state = tree.status(vm).map(s -> s.path("state").asText("unknown"))
+              .orElse("unknown");
+          rows.add(new String[] {vm, state, "-", "-", "-", "-", "-", "-", "-", "-"});
+          continue;
+        }
+        JsonNode n = m.get();
+        rows.add(new String[] {vm, n.path("state").asText("unknown"),
+            n.at("/cpu/percent").isNumber() ? n.at("/cpu/percent").asText() + "%" : "-",
+            n.at("/cpu/vcpus").asText("-"),
+            kib(n.at("/memory/currentKiB")),
+            kib(n.at("/memory/guestUsedKiB")),
+            bytes(n.at("/disk/allocationBytes")),
+            rate(n.at("/network/rxBytesPerSecond"), n.at("/network/rxBytes")),
+            rate(n.at("/network/txBytesPerSecond"), n.at("/network/txBytes")),
+            age(n.path("time").asText(""))});
+      }
+      if (json) {
+        parent.out.println(all.toPrettyString());
+      } else if (rows.size() == 1) {
+        parent.out.println("you have no VMs yet (ask an admin: wirtctl assign)");
+      } else {
+        Table.print(parent.out, rows);
+      }
+      return ExitCode.OK.code();
+    }
+
+    private String age(String time) {
+      try {
+        long s = java.time.Duration.between(java.time.Instant.parse(time), parent.clock().instant())
+            .toSeconds();
+        return Math.max(0, s) + " s ago";
+      } catch (java.time.format.DateTimeParseException e) {
+        return "-";
+      }
+    }
+
+    /** A rate per second if wirtd had two readings, else the total since the VM started. */
+    private static String rate(JsonNode perSecond, JsonNode total) {
+      if (perSecond.isNumber()) {
+        return size(perSecond.asLong()) + "/s";
+      }
+      return total.isNumber() ? size(total.asLong()) + " total" : "-";
+    }
+
+    private static String kib(JsonNode value) {
+      return value.isNumber() ? size(value.asLong() * 1024) : "-";
+    }
+
+    private static String bytes(JsonNode value) {
+      return value.isNumber() ? size(value.asLong()) : "-";
+    }
+
+    /** Bytes in the largest binary unit that keeps the number at least 1, one decimal. */
+    static String size(long bytes) {
+      String[] units = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+      double v = bytes;
+      int u = 0;
+      while (v >= 1024 && u < units.length - 1) {
+        v /= 1024;
+        u++;
+      }
+      return u == 0 ? bytes + " B" : String.format(java.util.Locale.ROOT, "%.1f %s", v, units[u]);
     }
   }
 

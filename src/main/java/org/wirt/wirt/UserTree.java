@@ -100,6 +100,11 @@ final class UserTree {
     return json(root.resolve("info/vm/" + vm + "/status.json"));
   }
 
+  /** The VM's {@code metrics.json}, which wirtd writes while it runs. */
+  Optional<JsonNode> metrics(String vm) throws IOException {
+    return json(root.resolve("info/vm/" + vm + "/metrics.json"));
+  }
+
   Optional<JsonNode> json(Path file) throws IOException {
     try {
       return Optional.ofNullable(Json.MAPPER.readTree(Files.readString(file, StandardCharsets.UTF_8)));

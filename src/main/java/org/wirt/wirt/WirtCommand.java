@@ -63,6 +63,7 @@ public final class WirtCommand implements Callable<Integer> {
     Map<String, Class<?>> m = new LinkedHashMap<>();
     m.put("list", ReadCommands.ListVms.class);
     m.put("status", ReadCommands.Status.class);
+    m.put("top", ReadCommands.Top.class);
     m.put("start", VmVerbs.Start.class);
     m.put("stop", VmVerbs.Stop.class);
     m.put("destroy", VmVerbs.Destroy.class);
@@ -88,8 +89,8 @@ public final class WirtCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    err.println("wirt: name a command: list, status, start, stop, destroy, reboot, reset, suspend,"
-        + " resume, autostart, log, history, quota, console, ssh (wirt --help)");
+    err.println("wirt: name a command: list, status, top, start, stop, destroy, reboot, reset,"
+        + " suspend, resume, autostart, log, history, quota, console, ssh (wirt --help)");
     return ExitCode.USAGE.code();
   }
 

@@ -19,6 +19,9 @@ import org.wirt.hypervisor.Hypervisor;
 import org.wirt.hypervisor.HypervisorException;
 import org.wirt.journal.Journal;
 import org.wirt.journal.Recovery;
+import org.wirt.metrics.Metering;
+import org.wirt.metrics.VmMetricsFiles;
+import org.wirt.metrics.WirtMetrics;
 import org.wirt.posix.Inotify;
 import org.wirt.posix.Nss;
 import org.wirt.provision.Provisioner;
@@ -59,7 +62,9 @@ import org.wirt.watch.Watcher;
  *   <li>the sweep thread reads the group's members again, scans every tree every {@code
  *       sweepIntervalSeconds} and on request ({@link Sweeper});
  *   <li>the events thread turns libvirt lifecycle events into {@code status.json} updates;
- *   <li>the timer thread waits for guests that were asked to shut down.
+ *   <li>the timer thread waits for guests that were asked to shut down;
+ *   <li>the metrics thread writes running VMs' {@code metrics.json} and the admin's textfile
+ *       ({@link Metering}).
  * </ul>
  *
  * All of them are platform threads, because file access in a home switches the thread's
@@ -83,6 +88,8 @@ public final class Daemon implements DaemonControl, AutoCloseable {
   private final Recovery recovery;
   private final Heartbeat heartbeat;
   private final Consoles consoles;
+  private final WirtMetrics metrics = new WirtMetrics();
+  private final Metering metering;
   private final ThreadFailures failures = ThreadFailures.process();
   private final ScheduledExecutorService timer = failures.executor("wirt-timer");
   private final ExecutorService events = failures.executor("wirt-events");
@@ -103,26 +110,32 @@ public final class Daemon implements DaemonControl, AutoCloseable {
     this.quotas = new QuotaChecks(hypervisor, facts, config.quotas(),
         Daemon::isMember);
     this.statuses = new StatusKeeper(hypervisor, owners::ownedBy, recorder, notifier, journal,
-        facts, quotas, clock, config.limits());
+        facts, quotas, clock, config.limits(), metrics);
     Verbs verbs = new Verbs(hypervisor, owners, quotas,
         new Provisioner(hypervisor, config.images(), config.console().logDir()),
         config.domainNamePattern(),
         statuses::operation, timer, clock);
     Rejector rejector = new Rejector(statuses, clock, config.limits().refusalsPerMinute(),
-        config.limits().refusalBurst(), config.limits().rejectedKept());
+        config.limits().refusalBurst(), config.limits().rejectedKept(), metrics);
     this.server = new VmServer(roster, scheduler, verbs, statuses, rejector, journal, clock,
-        timer, config.maxCommandBytes(), this::rescan);
+        timer, config.maxCommandBytes(), this::rescan, metrics);
     this.workers = new Workers(scheduler, server, failures);
     this.heartbeat = new Heartbeat(clock, config.sweepInterval(), watcher);
     UserScanner scanner = new UserScanner(owners, watcher, scheduler, statuses, rejector, clock);
     this.consoles = new Consoles(config.console(), config.libvirtUri(), roster, owners, statuses,
         Objects.requireNonNull(recorder, "recorder"), failures, clock);
+    VmMetricsFiles vmMetrics = new VmMetricsFiles(hypervisor, roster::all, owners::ownedBy,
+        d -> facts.mayHoldResources(d.uuid()), clock, config.metrics().vmInterval());
+    this.metering = new Metering(config.metrics(), vmMetrics, metrics,
+        new DaemonGauges(scheduler, Objects.requireNonNull(notifier, "notifier"),
+            () -> libvirtUp, roster, owners, quotas), failures);
     this.sweeper = new Sweeper(roster, owners, scanner, statuses, rejector, heartbeat,
         user -> {
           watcher.forget(user);
           heartbeat.forget(user);
           rejector.forget(user);
           consoles.forget(user);
+          vmMetrics.forget(user);
         }, workers::draining, failures.executor("wirt-sweep"), failures, clock, members,
         config.membersRefresh());
     this.census = new Census(roster, owners, watcher, scheduler);
@@ -155,6 +168,7 @@ public final class Daemon implements DaemonControl, AutoCloseable {
     workers.start(config.workers());
     sweeper.start(config.sweepInterval());
     consoles.start();
+    metering.start();
     log.info("wirtd started workers={} sweepIntervalSeconds={} libvirt={}", config.workers(),
         config.sweepIntervalSeconds(), config.libvirtUri());
   }
@@ -194,6 +208,7 @@ public final class Daemon implements DaemonControl, AutoCloseable {
     check(restart, "maxCommandBytes", old.maxCommandBytes(), next.maxCommandBytes());
     check(restart, "domainNamePattern", old.domainNamePattern(), next.domainNamePattern());
     check(restart, "limits", old.limits(), next.limits());
+    check(restart, "metrics", old.metrics(), next.metrics());
     config = next;
     quotas.reload(next.quotas());
     statuses.forgetReported();
@@ -216,8 +231,19 @@ public final class Daemon implements DaemonControl, AutoCloseable {
    * a sweep refreshes ownership and every status and picks the waiting commands up.
    */
   public void libvirtConnectivity(boolean up) {
+    if (up && !libvirtUp) {
+      metrics.reconnected();
+    }
     libvirtUp = up;
     sweeper.libvirtConnectivity(up);
+  }
+
+  /**
+   * Writes the running VMs' {@code metrics.json} and the textfile now, on the metrics thread, and
+   * waits (tests; the thread does it every {@code metrics.vmSeconds} and {@code textfileSeconds}).
+   */
+  public void meterNow() throws InterruptedException {
+    metering.runNow();
   }
 
   /** Returns how many users are served. */
@@ -281,6 +307,7 @@ public final class Daemon implements DaemonControl, AutoCloseable {
     workers.join(Duration.ofSeconds(30));
     heartbeat.stopped(roster.all());
     consoles.close();
+    metering.close();
     events.shutdownNow();
     timer.shutdownNow();
     try {

@@ -81,6 +81,12 @@ final class TimingHypervisor implements Hypervisor {
   }
 
   @Override
+  public Optional<org.wirt.hypervisor.DomainMetrics> metrics(UUID uuid)
+      throws HypervisorException {
+    return real.metrics(uuid);
+  }
+
+  @Override
   public void act(DomainAction action, UUID uuid) throws HypervisorException {
     if (action == DomainAction.START || action == DomainAction.DESTROY) {
       called(uuid);

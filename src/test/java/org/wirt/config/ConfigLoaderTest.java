@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -35,6 +37,8 @@ class ConfigLoaderTest {
     assertEquals(new QuotaConfig.Quota(4, 8, 8192, 100), c.quotas().defaults());
     assertEquals(new LimitsConfig(32, 1 << 20, 240, 60, 30, 20, 200, 50, 16, 5, 256), c.limits());
     assertEquals(Map.of(), c.users());
+    assertEquals(new MetricsConfig(Duration.ofSeconds(60), Optional.empty(),
+        Duration.ofSeconds(15)), c.metrics());
   }
 
   @Test
@@ -51,8 +55,13 @@ class ConfigLoaderTest {
                     "recordGiveUpMinutes": 5, "refusalsPerMinute": 6, "refusalBurst": 2,
                     "rejectedKept": 10, "outboxPerUser": 7, "auditRotateMiB": 1, "auditKept": 2,
                     "watchesPerUser": 8},
+         "metrics": {"vmSeconds": 30, "textfile": "/var/lib/prometheus/node-exporter/wirt.prom",
+                     "textfileSeconds": 5},
          "users": {"alice": "/home/alice"}}
         """);
+    assertEquals(new MetricsConfig(Duration.ofSeconds(30),
+        Optional.of(Path.of("/var/lib/prometheus/node-exporter/wirt.prom")),
+        Duration.ofSeconds(5)), c.metrics());
     assertEquals("lab", c.group());
     assertEquals(2525, c.mail().smtpPort());
     assertEquals(new QuotaConfig.Quota(1, 8, 8192, 100), c.quotas().defaults());
@@ -64,7 +73,7 @@ class ConfigLoaderTest {
 
   @ParameterizedTest
   @CsvSource(delimiter = '|', value = {
-      "{\"grup\": \"x\"}|f: unknown key 'grup'; known keys here: adminGroup, console, domainNamePattern, group, images, libvirtUri, limits, logDir, mail, maxCommandBytes, membersRefreshSeconds, quotas, stateDir, sweepIntervalSeconds, treeDir, users, workers",
+      "{\"grup\": \"x\"}|f: unknown key 'grup'; known keys here: adminGroup, console, domainNamePattern, group, images, libvirtUri, limits, logDir, mail, maxCommandBytes, membersRefreshSeconds, metrics, quotas, stateDir, sweepIntervalSeconds, treeDir, users, workers",
       "{\"mail\": {\"port\": 25}}|f: unknown key 'mail.port'; known keys here: adminAddress, digestMinutes, enabled, from, giveUpDays, passwordFile, sendmail, smtpHost, smtpPort, starttls, userAddress, username",
       "{\"mail\": {\"username\": \"wirt\"}}|f: 'mail.username' is set, so 'mail.passwordFile' is needed too: SMTP authentication takes both",
       "{\"mail\": {\"starttls\": \"yes\"}}|f: 'mail.starttls' must be true or false, not \"yes\"",
@@ -79,6 +88,11 @@ class ConfigLoaderTest {
       "{\"limits\": {\"watchesPerUser\": 0}}|f: 'limits.watchesPerUser' must be a whole number from 1 to 1000000, not 0",
       "{\"limits\": {\"refusalsPerMinute\": 1.5}}|f: 'limits.refusalsPerMinute' must be a whole number from 1 to 60000, not 1.5",
       "{\"limits\": {\"pendingRecordBytes\": 100}}|f: 'limits.pendingRecordBytes' must be a whole number from 4096 to 1073741824, not 100",
+      "{\"metrics\": {\"textFile\": \"/x.prom\"}}|f: unknown key 'metrics.textFile'; known keys here: textfile, textfileSeconds, vmSeconds",
+      "{\"metrics\": {\"vmSeconds\": 5}}|f: 'metrics.vmSeconds' must be a whole number from 10 to 86400, not 5",
+      "{\"metrics\": {\"textfileSeconds\": 0}}|f: 'metrics.textfileSeconds' must be a whole number from 1 to 3600, not 0",
+      "{\"metrics\": {\"textfile\": \"wirt.prom\"}}|f: 'metrics.textfile' must be an absolute, normalized path like \"/var/lib/wirt\", not \"wirt.prom\"",
+      "{\"metrics\": {\"textfile\": \"/var/lib/prometheus/node-exporter/wirt.txt\"}}|f: 'metrics.textfile' must name a file ending in .prom in node_exporter's textfile directory, like \"/var/lib/prometheus/node-exporter/wirt.prom\", not \"/var/lib/prometheus/node-exporter/wirt.txt\"",
       "[]|f: must be a JSON object like {\"group\": \"vmguests\"}"})
   void refusesWithAMessageNamingTheKey(String json, String message) {
     assertEquals(message, assertThrows(ConfigException.class, () -> ConfigLoader.parse("f", json)).getMessage());

@@ -288,7 +288,7 @@ class PackageTest {
         running.await("web in " + alice.name() + "'s tree", DEADLINE, () -> Files.isDirectory(vmDir));
 
         // The installed bash completion, as the user: subcommands, and VM names from the tree.
-        assertEquals(List.of("list", "status", "start", "stop", "destroy", "reboot", "reset",
+        assertEquals(List.of("list", "status", "top", "start", "stop", "destroy", "reboot", "reset",
             "suspend", "resume", "autostart", "log", "history", "quota", "create", "delete", "config",
             "snapshot", "revert", "snapshot-delete", "consolidate", "console", "ssh"),
             complete(users, alice, "wirt "));
