@@ -11,7 +11,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
-import org.wirt.network.NetworkNames;
 
 /** Parses the JSON content of {@code create} and {@code config} files. */
 final class CreateParser {

@@ -14,7 +14,7 @@ import org.wirt.hypervisor.DomainNames;
 import org.wirt.hypervisor.Hypervisor;
 import org.wirt.hypervisor.HypervisorException;
 import org.wirt.hypervisor.ManagedDomain;
-import org.wirt.network.NetworkNames;
+import org.wirt.command.NetworkNames;
 import org.wirt.provision.Image;
 import org.wirt.provision.Provisioner;
 import org.wirt.tree.HomeTree;

@@ -1,11 +1,9 @@
-package org.wirt.network;
+package org.wirt.command;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
-import org.wirt.command.CommandParser;
-import org.wirt.command.Refusal;
 import org.wirt.hypervisor.HypervisorException;
 
 /**

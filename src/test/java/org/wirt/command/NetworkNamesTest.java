@@ -1,4 +1,4 @@
-package org.wirt.network;
+package org.wirt.command;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.wirt.command.Refusal;
 
 class NetworkNamesTest {
   private static final ObjectMapper JSON = new ObjectMapper();
