@@ -143,11 +143,15 @@ final class ReachCommands {
    *
    * @throws Cli.Exit if the status knows no address, saying why and what reaches the VM instead
    */
+  private static final java.util.regex.Pattern IP_LITERAL =
+      java.util.regex.Pattern.compile("[0-9]{1,3}(\\.[0-9]{1,3}){3}|[0-9a-fA-F:]*:[0-9a-fA-F:.]*");
+
   static List<String> sshCommand(String vm, JsonNode status, List<String> extra) throws Cli.Exit {
     String ip = null;
     for (JsonNode a : status.path("addresses")) {
       String candidate = a.path("ip").asText("");
-      if (candidate.isEmpty()) {
+      // Only an address literal reaches ssh's command line: never an option ("-oProxyCommand=").
+      if (!IP_LITERAL.matcher(candidate).matches()) {
         continue;
       }
       if (ip == null || (ip.contains(":") && !candidate.contains(":"))) {

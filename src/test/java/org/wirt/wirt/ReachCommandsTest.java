@@ -42,7 +42,10 @@ class ReachCommandsTest {
         new Case("[{\"ip\": \"fd00::5\"}, {\"ip\": \"fd00::6\"}]", List.of("--", "ls"),
             List.of("ssh", "fd00::5", "--", "ls")),
         new Case("[{\"iface\": \"vnet0\"}, {\"ip\": \"10.97.0.4\"}]", List.of(),
-            List.of("ssh", "10.97.0.4")))) {
+            List.of("ssh", "10.97.0.4")),
+        // What is no address literal never reaches ssh's command line as its host.
+        new Case("[{\"ip\": \"-oProxyCommand=touch /tmp/x\"}, {\"ip\": \"host.example\"},"
+            + " {\"ip\": \"10.97.0.7\"}]", List.of(), List.of("ssh", "10.97.0.7")))) {
       assertEquals(c.command(), ReachCommands.sshCommand("web",
           status("{\"state\": \"running\", \"addresses\": " + c.addresses() + "}"), c.extra()),
           c.addresses());
