@@ -26,6 +26,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.wirt.testing.Await;
 import org.wirt.testing.Container;
+import org.wirt.testing.PrometheusText;
 import org.wirt.testing.RealUsers.Exit;
 import org.wirt.testing.RealUsers;
 import org.wirt.testing.TestGuest;
@@ -111,6 +112,7 @@ class SystemdTest {
     activeOnlyAfterReady(c);
     reloadAppliesAQuotaAndRefusesABadFile(c);
     provisionsInsideTheSandbox(c);
+    writesTheMetricsTextfileInsideTheSandbox(c);
     killMinus9RestartsAndRecordsTheInterruptedCommandOnce(c);
     theSandboxHoldsInWirtdsOwnProcess(c);
     theReadmesSecurityScoreIsThisRuns(c, readme);
@@ -345,6 +347,36 @@ class SystemdTest {
   }
 
   /**
+   * node_exporter's textfile directory (Debian's, made before wirtd starts, as installing
+   * prometheus-node-exporter makes it) is writable for wirtd under the unit: with {@code
+   * metrics.textfile} there, a restarted wirtd writes its counters, root's and 0644, and they
+   * parse as Prometheus' text format with alice among the users.
+   */
+  private static void writesTheMetricsTextfileInsideTheSandbox(Container c) throws Exception {
+    c.ok("install", "-d", "-m", "0755", "/var/lib/prometheus/node-exporter");
+    editConfig(c, config -> ((ObjectNode) config).putObject("metrics")
+        .put("textfile", "/var/lib/prometheus/node-exporter/wirt.prom")
+        .put("textfileSeconds", 1));
+    c.ok("systemctl", "restart", "wirtd");
+    awaitState(c, "active");
+    Path textfile = c.path("/var/lib/prometheus/node-exporter/wirt.prom");
+    Await.until("wirtd's textfile with alice's usage", DEADLINE, () -> {
+      try {
+        return Files.isRegularFile(textfile) && PrometheusText.parse(
+            Files.readString(textfile, UTF_8)).get("wirt_user_vms")
+            .value("wirt_user_vms", Map.of("user", "alice")) >= 1;
+      } catch (IOException | PrometheusText.FormatException | RuntimeException | AssertionError e) {
+        return false; // not there yet, or written before alice's VM was counted
+      }
+    });
+    Map<String, PrometheusText.Family> families =
+        PrometheusText.parse(Files.readString(textfile, UTF_8));
+    assertEquals(1.0, families.get("wirt_libvirt_up").value("wirt_libvirt_up"));
+    assertEquals("root 644",
+        c.ok("stat", "-c", "%U %a", "/var/lib/prometheus/node-exporter/wirt.prom").strip());
+  }
+
+  /**
    * In wirtd's own process: only CAP_SETUID, CAP_SETGID and CAP_CHOWN, no new privileges, a seccomp filter;
    * in its mount namespace, a root process can write only to ReadWritePaths= (the same writes
    * succeed outside it). Raw sockets: a probe in a copy of the installed unit (the same sandbox,
@@ -380,7 +412,8 @@ class SystemdTest {
       c.ok("rm", path);
     }
     for (String path : List.of("/var/lib/wirt/probe", "/var/log/wirt/probe",
-        "/var/lib/libvirt/wirt/probe", "/home/alice/probe")) {
+        "/var/lib/libvirt/wirt/probe", "/var/lib/prometheus/node-exporter/probe",
+        "/home/alice/probe")) {
       c.ok("nsenter", "-t", pid, "-m", "touch", path);
       c.ok("rm", path);
     }
