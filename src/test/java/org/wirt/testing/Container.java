@@ -136,7 +136,11 @@ public final class Container implements AutoCloseable {
     Await.until("the container's systemd to answer systemctl", BOOT,
         () -> !exec(Duration.ofSeconds(10), List.of("systemctl", "is-system-running"))
             .stdout().isBlank());
-    Exit running = exec(BOOT, List.of("systemctl", "is-system-running", "--wait"));
+    // --wait subscribes on the system bus, which dbus-daemon serves only later in the boot: until
+    // then it fails with "Failed to connect to bus" and prints nothing, so it is asked again.
+    Exit running = Await.value("the container's boot to finish", BOOT,
+        () -> exec(BOOT, List.of("systemctl", "is-system-running", "--wait")),
+        e -> !e.stdout().isBlank());
     // degraded: some unit of this machine's own failed (one that has no business in a container);
     // what the tests use is checked by them.
     if (!List.of("running", "degraded").contains(running.stdout().strip())) {
