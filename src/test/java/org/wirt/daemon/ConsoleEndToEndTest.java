@@ -8,8 +8,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
@@ -17,26 +15,21 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.wirt.cli.ExitCode;
-import org.wirt.posix.Nss;
 import org.wirt.testing.Await;
+import org.wirt.testing.GuestLab;
 import org.wirt.testing.Libvirtd;
 import org.wirt.testing.Programs;
 import org.wirt.testing.RealUsers;
 import org.wirt.testing.RealUsers.User;
 import org.wirt.testing.TestGuest;
 import org.wirt.testing.WirtdFixture;
-import org.wirt.wirtctl.Caller;
-import org.wirt.wirtctl.WirtctlCommand;
 
 /**
  * Reaching a VM, as a real user on the real libvirtd and QEMU: {@code wirt create} on the test
@@ -53,174 +46,118 @@ class ConsoleEndToEndTest {
 
   @Test
   void consoleBootLogAndAddressOfACreatedVm() throws Exception {
-    Libvirtd.connect().close();
-    String id = UUID.randomUUID().toString().substring(0, 8);
-    Path base = Path.of("/var/lib/wirt-test/cons-" + id);
-    String imagesPool = "wirt-test-images-" + id;
-    String vmsPool = "wirt-test-vms-" + id;
-    String network = "wirt-test-net-" + id;
-    int third = ThreadLocalRandom.current().nextInt(1, 255);
-    String prefix = "10.213." + third + ".";
-    List<String> domains = new ArrayList<>();
-    Files.createDirectories(base);
-    Files.setPosixFilePermissions(base, PosixFilePermissions.fromString("rwxr-xr-x"));
-    Path netXml = base.resolve("net.xml");
-    Files.writeString(netXml, """
-        <network>
-          <name>%s</name>
-          <bridge name='wt%s' stp='off'/>
-          <ip address='%s1' netmask='255.255.255.0'>
-            <dhcp><range start='%s10' end='%s99'/></dhcp>
-          </ip>
-        </network>
-        """.formatted(network, id, prefix, prefix, prefix));
-    String settings = """
-        "images": {"pool": "%s", "directory": "%s", "vmPool": "%s", "vmDirectory": "%s",
-                   "domainType": "qemu", "networks": ["%s"]},
-        "console": {"runDir": "%s", "logDir": "%s", "addressPollSeconds": 1}
-        """.formatted(imagesPool, base.resolve("images"), vmsPool, base.resolve("vms"), network,
-        base.resolve("run"), base.resolve("console"));
-    Path config = base.resolve("wirt.json");
-    Files.writeString(config, "{\"libvirtUri\": \"" + Libvirtd.URI + "\", " + settings + "}");
-    Files.setPosixFilePermissions(config, PosixFilePermissions.fromString("rw-r--r--"));
-    WirtdFixture h = new WirtdFixture(Libvirtd.URI, settings + ", \"quotas\": {\"default\": "
-        + "{\"vms\": 2, \"vcpus\": 2, \"memoryMiB\": 256, \"diskGiB\": 4}},");
-    Process console = null;
-    try {
-      RealUsers.root("virsh", "-c", Libvirtd.URI, "net-define", netXml.toString());
-      RealUsers.root("virsh", "-c", Libvirtd.URI, "net-start", network);
-      String net = RealUsers.root("virsh", "-c", Libvirtd.URI, "net-dumpxml", network).stdout();
-      assertTrue(!net.contains("<forward"), "the test network must be isolated: " + net);
-      importTinyImage(base, config);
+    try (GuestLab lab = GuestLab.start("cons", "10.213.", "")) {
+      Path base = lab.base();
+      String network = lab.network();
+      String prefix = lab.subnetPrefix();
+      String settings = lab.imagesJson() + """
+          , "console": {"runDir": "%s", "logDir": "%s", "addressPollSeconds": 1}
+          """.formatted(base.resolve("run"), base.resolve("console"));
+      Path config = lab.writeConfig(settings);
+      lab.importTinyImage(config);
+      try (WirtdFixture h = new WirtdFixture(Libvirtd.URI, settings + ", \"quotas\": "
+          + "{\"default\": {\"vms\": 2, \"vcpus\": 2, \"memoryMiB\": 256, \"diskGiB\": 4}},")) {
+        Process console = null;
+        try {
+          User alice = h.user();
+          User bob = h.user();
+          h.start();
+          String domain = lab.domain(alice.name() + "-web");
+          h.command(alice, "web", "create", "{\"image\": \"tiny\"}");
+          JsonNode created = h.awaitHistory(alice, 1, DEADLINE);
+          assertEquals("ok", created.get("result").asText(), created.toString());
+          String xml = RealUsers.root("virsh", "-c", Libvirtd.URI, "dumpxml", domain).stdout();
+          assertTrue(xml.contains("<log file='" + base.resolve("console").resolve(domain + ".log")
+              + "' append='on'/>"), xml);
+          assertTrue(xml.contains("name='org.qemu.guest_agent.0'"), xml);
+          assertTrue(xml.contains("<source network='" + network + "'"), xml);
+          h.touch(alice, "web", "start");
+          h.awaitState(alice, "web", "running", DEADLINE);
 
-      User alice = h.user();
-      User bob = h.user();
-      h.start();
-      String domain = alice.name() + "-web";
-      domains.add(domain);
-      h.command(alice, "web", "create", "{\"image\": \"tiny\"}");
-      JsonNode created = h.awaitHistory(alice, 1, DEADLINE);
-      assertEquals("ok", created.get("result").asText(), created.toString());
-      String xml = RealUsers.root("virsh", "-c", Libvirtd.URI, "dumpxml", domain).stdout();
-      assertTrue(xml.contains("<log file='" + base.resolve("console").resolve(domain + ".log")
-          + "' append='on'/>"), xml);
-      assertTrue(xml.contains("name='org.qemu.guest_agent.0'"), xml);
-      assertTrue(xml.contains("<source network='" + network + "'"), xml);
-      h.touch(alice, "web", "start");
-      h.awaitState(alice, "web", "running", DEADLINE);
+          Path aliceSocket = base.resolve("run").resolve(alice.name()).resolve("console.sock");
+          Await.until("alice's console socket", () -> Files.exists(aliceSocket));
+          console = startAs(alice, config, "console", "web");
+          Output seen = new Output(console.getInputStream());
+          Output said = new Output(console.getErrorStream());
+          said.await("wirt console: connected to " + domain);
+          // The boot through the console: a reset shows every line of it on the live stream.
+          h.touch(alice, "web", "reset");
+          seen.await(TestGuest.READY);
+          seen.await("wirt-test-guest: shell on ttyS0");
+          OutputStream keys = console.getOutputStream();
+          keys.write("echo wirt-$((6*7))\n".getBytes(StandardCharsets.US_ASCII));
+          keys.flush();
+          seen.await("wirt-42");
 
-      Path aliceSocket = base.resolve("run").resolve(alice.name()).resolve("console.sock");
-      Await.until("alice's console socket", () -> Files.exists(aliceSocket));
-      console = startAs(alice, config, "console", "web");
-      Output seen = new Output(console.getInputStream());
-      Output said = new Output(console.getErrorStream());
-      said.await("wirt console: connected to " + domain);
-      // The boot through the console: a reset shows every line of it on the live stream.
-      h.touch(alice, "web", "reset");
-      seen.await(TestGuest.READY);
-      seen.await("wirt-test-guest: shell on ttyS0");
-      OutputStream keys = console.getOutputStream();
-      keys.write("echo wirt-$((6*7))\n".getBytes(StandardCharsets.US_ASCII));
-      keys.flush();
-      seen.await("wirt-42");
+          // A second session of alice's is refused, and takes over with --force.
+          RealUsers.Exit twice = h.users.attempt(alice,
+              Programs.command("wirt", "--config", config.toString(), "console", "web")
+                  .toArray(String[]::new));
+          assertEquals(ExitCode.REFUSED.code(), twice.code(), twice.stderr());
+          assertTrue(twice.stderr().contains("VM 'web' already has a console open"),
+              twice.stderr());
 
-      // A second session of alice's is refused, and takes over with --force.
-      RealUsers.Exit twice = h.users.attempt(alice,
-          Programs.command("wirt", "--config", config.toString(), "console", "web")
-              .toArray(String[]::new));
-      assertEquals(ExitCode.REFUSED.code(), twice.code(), twice.stderr());
-      assertTrue(twice.stderr().contains("VM 'web' already has a console open"), twice.stderr());
+          // Bob: his own socket knows no VM 'web' of his; alice's is out of his reach.
+          RealUsers.Exit bobs = h.users.attempt(bob,
+              Programs.command("wirt", "--config", config.toString(), "console", "web")
+                  .toArray(String[]::new));
+          assertEquals(ExitCode.REFUSED.code(), bobs.code(), bobs.stderr());
+          assertTrue(bobs.stderr().contains("you have no VM 'web'"), bobs.stderr());
+          RealUsers.Exit intoAlices = h.users.attempt(bob, "python3", "-c",
+              "import socket; socket.socket(socket.AF_UNIX).connect('" + aliceSocket + "')");
+          assertTrue(intoAlices.stderr().contains("PermissionError"), intoAlices.stderr());
+          // Root passes the directory's permissions, but not wirtd's SO_PEERCRED check.
+          try (SocketChannel root = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            root.connect(UnixDomainSocketAddress.of(aliceSocket));
+            root.write(ByteBuffer.wrap("console web\n".getBytes(StandardCharsets.US_ASCII)));
+            String answer = new String(readAll(root), StandardCharsets.UTF_8);
+            assertEquals("refused user root connected to the console socket of " + alice.name()
+                + "; only " + alice.name() + " may use it\n", answer);
+          }
 
-      // Bob: his own socket knows no VM 'web' of his; alice's is out of his reach.
-      RealUsers.Exit bobs = h.users.attempt(bob,
-          Programs.command("wirt", "--config", config.toString(), "console", "web")
-              .toArray(String[]::new));
-      assertEquals(ExitCode.REFUSED.code(), bobs.code(), bobs.stderr());
-      assertTrue(bobs.stderr().contains("you have no VM 'web'"), bobs.stderr());
-      RealUsers.Exit intoAlices = h.users.attempt(bob, "python3", "-c",
-          "import socket; socket.socket(socket.AF_UNIX).connect('" + aliceSocket + "')");
-      assertTrue(intoAlices.stderr().contains("PermissionError"), intoAlices.stderr());
-      // Root passes the directory's permissions, but not wirtd's SO_PEERCRED check.
-      try (SocketChannel root = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-        root.connect(UnixDomainSocketAddress.of(aliceSocket));
-        root.write(ByteBuffer.wrap("console web\n".getBytes(StandardCharsets.US_ASCII)));
-        String answer = new String(readAll(root), StandardCharsets.UTF_8);
-        assertEquals("refused user root connected to the console socket of " + alice.name()
-            + "; only " + alice.name() + " may use it\n", answer);
-      }
+          keys.write(0x1d);
+          keys.flush();
+          assertTrue(console.waitFor(30, TimeUnit.SECONDS), "wirt console did not end on Ctrl-]");
+          assertEquals(0, console.exitValue(), said.text());
+          assertTrue(said.text().contains("detached from web"), said.text());
 
-      keys.write(0x1d);
-      keys.flush();
-      assertTrue(console.waitFor(30, TimeUnit.SECONDS), "wirt console did not end on Ctrl-]");
-      assertEquals(0, console.exitValue(), said.text());
-      assertTrue(said.text().contains("detached from web"), said.text());
+          Path copy = h.tree(alice).resolve("logs/vm/web.console.log");
+          Await.until("the console log in alice's tree", DEADLINE,
+              () -> Files.readString(copy, StandardCharsets.ISO_8859_1).contains(TestGuest.READY));
+          assertEquals(String.valueOf(alice.uid()),
+              RealUsers.root("stat", "-c", "%u", copy.toString()).stdout().strip());
+          RealUsers.Result tail = h.users.run(alice, Programs.command("wirt", "--config",
+              config.toString(), "console", "web", "--log").toArray(String[]::new));
+          assertTrue(tail.stdout().contains(TestGuest.READY), tail.stdout());
 
-      Path copy = h.tree(alice).resolve("logs/vm/web.console.log");
-      Await.until("the console log in alice's tree", DEADLINE,
-          () -> Files.readString(copy, StandardCharsets.ISO_8859_1).contains(TestGuest.READY));
-      assertEquals(String.valueOf(alice.uid()),
-          RealUsers.root("stat", "-c", "%u", copy.toString()).stdout().strip());
-      RealUsers.Result tail = h.users.run(alice, Programs.command("wirt", "--config",
-          config.toString(), "console", "web", "--log").toArray(String[]::new));
-      assertTrue(tail.stdout().contains(TestGuest.READY), tail.stdout());
+          Await.until("a DHCP address in " + prefix + "0/24 in status.json", DEADLINE, () -> {
+            for (JsonNode a : h.status(alice, "web").path("addresses")) {
+              if (a.path("ip").asText().startsWith(prefix)) {
+                return true;
+              }
+            }
+            return false;
+          });
+          String ip = h.status(alice, "web").path("addresses").get(0).path("ip").asText();
+          RealUsers.Result list = h.users.run(alice, Programs.command("wirt", "--config",
+              config.toString(), "list").toArray(String[]::new));
+          assertTrue(list.stdout().contains(ip), list.stdout());
 
-      Await.until("a DHCP address in " + prefix + "0/24 in status.json", DEADLINE, () -> {
-        for (JsonNode a : h.status(alice, "web").path("addresses")) {
-          if (a.path("ip").asText().startsWith(prefix)) {
-            return true;
+          List<String> events = new ArrayList<>();
+          for (JsonNode line : h.audit()) {
+            if (line.path("user").asText().equals(alice.name()) && line.has("event")) {
+              events.add(line.get("event").asText());
+            }
+          }
+          assertTrue(events.containsAll(List.of("console-opened", "console-refused",
+              "console-closed")), events.toString());
+        } finally {
+          if (console != null) {
+            console.destroyForcibly();
           }
         }
-        return false;
-      });
-      String ip = h.status(alice, "web").path("addresses").get(0).path("ip").asText();
-      RealUsers.Result list = h.users.run(alice, Programs.command("wirt", "--config",
-          config.toString(), "list").toArray(String[]::new));
-      assertTrue(list.stdout().contains(ip), list.stdout());
-
-      List<String> events = new ArrayList<>();
-      for (JsonNode line : h.audit()) {
-        if (line.path("user").asText().equals(alice.name()) && line.has("event")) {
-          events.add(line.get("event").asText());
-        }
-      }
-      assertTrue(events.containsAll(List.of("console-opened", "console-refused",
-          "console-closed")), events.toString());
-    } finally {
-      if (console != null) {
-        console.destroyForcibly();
-      }
-      try {
-        h.close();
-      } finally {
-        for (String d : domains) {
-          RealUsers.attemptAsRoot("virsh", "-c", Libvirtd.URI, "destroy", d);
-          RealUsers.attemptAsRoot("virsh", "-c", Libvirtd.URI, "undefine", "--nvram", d);
-        }
-        RealUsers.attemptAsRoot("virsh", "-c", Libvirtd.URI, "net-destroy", network);
-        RealUsers.attemptAsRoot("virsh", "-c", Libvirtd.URI, "net-undefine", network);
-        for (String pool : List.of(imagesPool, vmsPool)) {
-          RealUsers.attemptAsRoot("virsh", "-c", Libvirtd.URI, "pool-destroy", pool);
-          RealUsers.attemptAsRoot("virsh", "-c", Libvirtd.URI, "pool-undefine", pool);
-        }
-        RealUsers.root("rm", "-rf", base.toString());
       }
     }
-  }
-
-  private static void importTinyImage(Path base, Path config) throws IOException {
-    Path source = base.resolve("tiny.qcow2");
-    RealUsers.root("qemu-img", "create", "-q", "-f", "qcow2", source.toString(), "64M");
-    Path description = base.resolve("tiny.json");
-    Files.writeString(description, """
-        {"vcpus": 1, "memoryMiB": 128, "diskGiB": 1, "osVariant": "linux", "cloudInit": false,
-         "kernel": "%s", "initrd": "%s", "cmdline": "console=ttyS0 quiet"}
-        """.formatted(TestGuest.kernel(), TestGuest.initrd()));
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    ExitCode code = WirtctlCommand.run(Caller.root(Nss.system()), new PrintWriter(out, true),
-        new PrintWriter(err, true), "--config", config.toString(), "image", "import", "tiny",
-        source.toString(), "--description", description.toString());
-    assertEquals(ExitCode.OK, code, out + " " + err);
   }
 
   private static Process startAs(User user, Path config, String... args) throws IOException {
