@@ -53,23 +53,13 @@ public final class TestGuest {
    */
   public static String domainXml(String name) {
     String serial = serialLog(name).toString();
-    return """
-        <domain type='qemu'>
-          <name>%s</name>
-          <memory unit='MiB'>128</memory>
+    return xml(name, """
           <currentMemory unit='MiB'>128</currentMemory>
-          <vcpu>1</vcpu>
-          <os>
-            <type arch='x86_64' machine='pc'>hvm</type>
-            <kernel>%s</kernel>
-            <initrd>%s</initrd>
-            <cmdline>console=ttyS0 quiet</cmdline>
-          </os>
-          <features><acpi/></features>
+        """, """
           <on_poweroff>destroy</on_poweroff>
           <on_reboot>restart</on_reboot>
           <on_crash>destroy</on_crash>
-          <devices>
+        """, """
             <serial type='file'>
               <source path='%s' append='on'/>
               <target port='0'/>
@@ -78,25 +68,29 @@ public final class TestGuest {
               <source path='%s' append='on'/>
               <target type='serial' port='0'/>
             </console>
-            <memballoon model='none'/>
-          </devices>
-        </domain>
-        """.formatted(name, kernel(), initrd(), serial, serial);
+        """.formatted(serial, serial));
   }
 
   /**
    * Returns the XML of a test guest as wirt's own domains have it: a pty serial console whose
    * output libvirt also logs to {@code log}, and an interface on {@code network} if given.
    */
-  public static String consoleDomainXml(String name, Path log,
-      Optional<String> network) {
-    String nic = network.map(n -> "<interface type='network'><source network='" + n
-        + "'/><model type='virtio'/></interface>").orElse("");
+  public static String consoleDomainXml(String name, Path log, Optional<String> network) {
+    String nic = network.map(n -> "    <interface type='network'><source network='" + n
+        + "'/><model type='virtio'/></interface>\n").orElse("");
+    return xml(name, "", "", """
+            <serial type='pty'><log file='%s' append='on'/><target port='0'/></serial>
+            <console type='pty'><target type='serial' port='0'/></console>
+        """.formatted(log) + nic);
+  }
+
+  /** The test guest's domain: its kernel and initrd, 128 MiB, one vCPU, ACPI, no disk. */
+  private static String xml(String name, String memory, String lifecycle, String devices) {
     return """
         <domain type='qemu'>
           <name>%s</name>
           <memory unit='MiB'>128</memory>
-          <vcpu>1</vcpu>
+        %s  <vcpu>1</vcpu>
           <os>
             <type arch='x86_64' machine='pc'>hvm</type>
             <kernel>%s</kernel>
@@ -104,13 +98,10 @@ public final class TestGuest {
             <cmdline>console=ttyS0 quiet</cmdline>
           </os>
           <features><acpi/></features>
-          <devices>
-            <serial type='pty'><log file='%s' append='on'/><target port='0'/></serial>
-            <console type='pty'><target type='serial' port='0'/></console>
-            %s
-            <memballoon model='none'/>
+        %s  <devices>
+        %s    <memballoon model='none'/>
           </devices>
         </domain>
-        """.formatted(name, kernel(), initrd(), log, nic);
+        """.formatted(name, memory, kernel(), initrd(), lifecycle, devices);
   }
 }

@@ -31,16 +31,8 @@ class ConsoleStreamE2ETest {
 
   @Test
   void typesIntoTheGuestShellAndRefusesASecondConsole() throws Exception {
-    Libvirtd.connect().close();
-    String name = "wirt-cstream-" + UUID.randomUUID().toString().substring(0, 8);
-    Path log = TestGuest.SERIAL_DIR.resolve(name + ".console.log");
-    Path xml = Files.createTempFile("wirt-cstream", ".xml");
-    Files.writeString(xml, TestGuest.consoleDomainXml(name, log, Optional.empty()));
-    try {
-      RealUsers.root("virsh", "-c", Libvirtd.URI, "define", xml.toString());
-      RealUsers.root("virsh", "-c", Libvirtd.URI, "start", name);
-      UUID uuid = UUID.fromString(RealUsers.root("virsh", "-c", Libvirtd.URI, "domuuid", name)
-          .stdout().strip());
+    try (Guest guest = Guest.start()) {
+      UUID uuid = guest.uuid();
       try (ConsoleStream console = ConsoleStream.open(Libvirtd.URI, uuid, false)) {
         Reader reader = new Reader(console);
         reader.start();
@@ -56,12 +48,7 @@ class ConsoleStreamE2ETest {
         reader.join(10_000);
         assertEquals(false, reader.isAlive());
       }
-      assertTrue(Files.readString(log).contains(TestGuest.READY));
-    } finally {
-      RealUsers.attemptAsRoot("virsh", "-c", Libvirtd.URI, "destroy", name);
-      RealUsers.attemptAsRoot("virsh", "-c", Libvirtd.URI, "undefine", name);
-      Files.deleteIfExists(xml);
-      Files.deleteIfExists(log);
+      assertTrue(Files.readString(guest.log()).contains(TestGuest.READY));
     }
   }
 
@@ -71,16 +58,8 @@ class ConsoleStreamE2ETest {
    */
   @Test
   void aLibvirtdRestartEndsTheConsoleWithItsErrorAndANewOneWorks() throws Exception {
-    Libvirtd.connect().close();
-    String name = "wirt-cstream-" + UUID.randomUUID().toString().substring(0, 8);
-    Path log = TestGuest.SERIAL_DIR.resolve(name + ".console.log");
-    Path xml = Files.createTempFile("wirt-cstream", ".xml");
-    Files.writeString(xml, TestGuest.consoleDomainXml(name, log, Optional.empty()));
-    try {
-      RealUsers.root("virsh", "-c", Libvirtd.URI, "define", xml.toString());
-      RealUsers.root("virsh", "-c", Libvirtd.URI, "start", name);
-      UUID uuid = UUID.fromString(RealUsers.root("virsh", "-c", Libvirtd.URI, "domuuid", name)
-          .stdout().strip());
+    try (Guest guest = Guest.start()) {
+      UUID uuid = guest.uuid();
       try (ConsoleStream console = ConsoleStream.open(Libvirtd.URI, uuid, false)) {
         Reader reader = new Reader(console);
         reader.start();
@@ -106,7 +85,31 @@ class ConsoleStreamE2ETest {
         console.abort();
         reader.join(10_000);
       }
-    } finally {
+    }
+  }
+
+  /** The test guest, defined and started with a pty console libvirt logs; gone at close. */
+  private record Guest(String name, Path log, Path xml, UUID uuid) implements AutoCloseable {
+    static Guest start() throws IOException {
+      Libvirtd.connect().close();
+      String name = "wirt-cstream-" + UUID.randomUUID().toString().substring(0, 8);
+      Path log = TestGuest.SERIAL_DIR.resolve(name + ".console.log");
+      Path xml = Files.createTempFile("wirt-cstream", ".xml");
+      Files.writeString(xml, TestGuest.consoleDomainXml(name, log, Optional.empty()));
+      Guest defined = new Guest(name, log, xml, null);
+      try {
+        RealUsers.root("virsh", "-c", Libvirtd.URI, "define", xml.toString());
+        RealUsers.root("virsh", "-c", Libvirtd.URI, "start", name);
+        return new Guest(name, log, xml, UUID.fromString(RealUsers.root("virsh", "-c",
+            Libvirtd.URI, "domuuid", name).stdout().strip()));
+      } catch (IOException | RuntimeException | AssertionError e) {
+        defined.close();
+        throw e;
+      }
+    }
+
+    @Override
+    public void close() throws IOException {
       RealUsers.attemptAsRoot("virsh", "-c", Libvirtd.URI, "destroy", name);
       RealUsers.attemptAsRoot("virsh", "-c", Libvirtd.URI, "undefine", name);
       Files.deleteIfExists(xml);
