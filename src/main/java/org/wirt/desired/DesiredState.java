@@ -1,0 +1,318 @@
+package org.wirt.desired;
+
+import java.io.IOException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.wirt.command.Command;
+import org.wirt.command.Names;
+import org.wirt.command.Refusal;
+import org.wirt.hypervisor.DomainState;
+import org.wirt.hypervisor.DomainStatus;
+import org.wirt.hypervisor.Hypervisor;
+import org.wirt.hypervisor.HypervisorException;
+import org.wirt.hypervisor.ManagedDomain;
+import org.wirt.hypervisor.Storage;
+import org.wirt.queue.Scheduler;
+import org.wirt.queue.VmKey;
+import org.wirt.serve.InternalCommands;
+import org.wirt.serve.Owners;
+import org.wirt.serve.Roster;
+import org.wirt.status.DesiredReport;
+import org.wirt.status.Result;
+import org.wirt.status.StatusKeeper;
+import org.wirt.status.VmFacts;
+import org.wirt.threads.ThreadFailures;
+import org.wirt.tree.HomeTree;
+import org.wirt.tree.ReadResult;
+
+/**
+ * Reconciles each VM towards its {@code command/vm/<vm>/settings.json} (desired state): reads the
+ * file as the user, decides the next command ({@link Decision}) and queues it for the VM's turn
+ * ({@link InternalCommands}), where it is checked, claimed and recorded like a command file.
+ *
+ * <p>It looks when the file changes (inotify), when the VM changes state (lifecycle events), when
+ * libvirt is back, at start and at every sweep, on one thread of its own. A VM has at most one
+ * such command queued or running. The file is never removed or rewritten; what is wrong with it,
+ * a refusal and a failure are each recorded once per content of the file ({@link MemoryStore}).
+ */
+public final class DesiredState implements InternalCommands {
+  private static final Logger log = LoggerFactory.getLogger(DesiredState.class);
+  static final String ORIGIN = HomeTree.SETTINGS_FILE;
+
+  private final Roster roster;
+  private final Owners owners;
+  private final Hypervisor hypervisor;
+  private final VmFacts facts;
+  private final StatusKeeper statuses;
+  private final Scheduler scheduler;
+  private final MemoryStore memory;
+  private final int maxBytes;
+  private final ScheduledExecutorService executor;
+  private final ThreadFailures failures;
+  private final Set<VmKey> requested = ConcurrentHashMap.newKeySet();
+  /** The command queued for a VM and not yet taken, and the content it is for. */
+  private final Map<VmKey, Queued> queued = new ConcurrentHashMap<>();
+  /** The command taken and running for a VM. */
+  private final Map<VmKey, Queued> running = new ConcurrentHashMap<>();
+
+  private record Queued(Internal job, String hash) {}
+
+  /**
+   * @param stateDir where overrides and refusals are kept across restarts
+   * @param maxBytes the largest settings.json read ({@code maxCommandBytes})
+   * @param executor the thread every reconciliation runs on
+   */
+  public DesiredState(Roster roster, Owners owners, Hypervisor hypervisor, VmFacts facts,
+      StatusKeeper statuses, Scheduler scheduler, Path stateDir, int maxBytes,
+      ScheduledExecutorService executor, ThreadFailures failures) {
+    this.roster = Objects.requireNonNull(roster, "roster");
+    this.owners = Objects.requireNonNull(owners, "owners");
+    this.hypervisor = Objects.requireNonNull(hypervisor, "hypervisor");
+    this.facts = Objects.requireNonNull(facts, "facts");
+    this.statuses = Objects.requireNonNull(statuses, "statuses");
+    this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+    this.memory = new MemoryStore(stateDir);
+    this.maxBytes = maxBytes;
+    this.executor = Objects.requireNonNull(executor, "executor");
+    this.failures = Objects.requireNonNull(failures, "failures");
+  }
+
+  /** Reconciles every VM now (wirtd started) and then every {@code interval} (the sweep). */
+  public void start(Duration interval) {
+    executor.scheduleWithFixedDelay(this::sweep, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** Reconciles every VM soon (libvirt is back: the VMs may have changed meanwhile). */
+  public void sweepSoon() {
+    executor.execute(this::sweep);
+  }
+
+  /** Reconciles every VM now and waits for it (tests; the periodic sweep does it). */
+  public void sweepNow() throws InterruptedException {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    executor.execute(() -> {
+      sweep();
+      done.complete(null);
+    });
+    try {
+      done.get(5, TimeUnit.MINUTES);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException("settings sweep did not finish", e);
+    }
+  }
+
+  /** The VM's settings.json was written (inotify): it is read again soon. */
+  public void fileChanged(VmKey key) {
+    request(key);
+  }
+
+  /** A lifecycle event of this domain: its owner's VM is looked at again. */
+  public void domainEvent(UUID uuid) {
+    owners.byUuid(uuid).ifPresent(d -> request(new VmKey(d.owner().user(), d.owner().vm())));
+  }
+
+  /** Stops the thread. */
+  public void stop() {
+    executor.shutdownNow();
+  }
+
+  @Override
+  public Optional<Internal> take(VmKey key) {
+    Queued q = queued.remove(key);
+    if (q == null) {
+      return Optional.empty();
+    }
+    running.put(key, q);
+    return Optional.of(q.job());
+  }
+
+  @Override
+  public void oneOff(HomeTree tree, String vm, Command command) {
+    Optional<Read> read = read(tree, vm);
+    if (read.isEmpty() || read.get().settings() == null) {
+      return;
+    }
+    Set<String> overridden = Decision.overrides(read.get().settings(), command);
+    if (overridden.isEmpty()) {
+      return;
+    }
+    String verb = command.verb().fileName();
+    memory.update(tree.identity().uid(), vm, read.get().hash(), m -> {
+      Memory next = m;
+      for (String setting : overridden) {
+        next = next.override(setting, verb);
+      }
+      return next;
+    });
+    log.info("one-off overrides settings.json user={} vm={} verb={} settings={}",
+        tree.identity().user(), vm, verb, overridden);
+    request(new VmKey(tree.identity().user(), vm));
+  }
+
+  @Override
+  public void ended(VmKey key, Internal job, Result result, String message) {
+    Queued q = running.remove(key);
+    if (q == null) {
+      return;
+    }
+    String verb = job.command().verb().fileName();
+    if (result == Result.REJECTED || result == Result.FAILED) {
+      // Not tried again until the file changes: the record was written once, here.
+      String why = (result == Result.REJECTED ? "refused: " : "failed: ") + message;
+      roster.tree(key.user()).ifPresent(t ->
+          memory.update(t.identity().uid(), key.vm(), q.hash(), m -> m.refuse(verb, why)));
+    }
+    if (result != Result.INTERRUPTED) {
+      // The next step (a start after a config), or the report of what still differs.
+      request(key);
+    }
+  }
+
+  private void request(VmKey key) {
+    if (requested.add(key)) {
+      try {
+        executor.execute(() -> {
+          requested.remove(key);
+          roster.tree(key.user()).ifPresent(t -> reconcile(t, key.vm()));
+        });
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        requested.remove(key);
+      }
+    }
+  }
+
+  private void sweep() {
+    try {
+      for (HomeTree tree : roster.all()) {
+        for (ManagedDomain d : owners.ownedBy(tree.identity())) {
+          if (Names.isVm(d.owner().vm())) {
+            reconcile(tree, d);
+          }
+        }
+      }
+    } catch (Throwable e) {
+      // Caught here: a periodic task that throws is never run again.
+      failures.caught("wirt-settings sweep", e);
+    }
+  }
+
+  private void reconcile(HomeTree tree, String vm) {
+    owners.ownedBy(tree.identity()).stream()
+        .filter(d -> d.owner().vm().equals(vm))
+        .findFirst()
+        .ifPresent(d -> reconcile(tree, d));
+  }
+
+  /** What the file holds: its hash, and its settings or what is wrong with it. */
+  private record Read(String hash, DesiredSettings settings, String problem) {}
+
+  private void reconcile(HomeTree tree, ManagedDomain d) {
+    String user = tree.identity().user();
+    int uid = tree.identity().uid();
+    String vm = d.owner().vm();
+    VmKey key = new VmKey(user, vm);
+    try {
+      Optional<Read> found = read(tree, vm);
+      if (found.isEmpty()) {
+        memory.forget(uid, vm);
+        statuses.desired(tree, vm, null);
+        return;
+      }
+      Read read = found.get();
+      if (read.settings() == null) {
+        Memory m = memory.of(uid, vm, read.hash());
+        if (!m.problemReported()) {
+          memory.update(uid, vm, read.hash(), Memory::reported);
+          statuses.vmLog(tree, vm, read.problem());
+          log.info("settings.json not applied user={} vm={} problem=\"{}\"", user, vm,
+              read.problem());
+        }
+        statuses.desired(tree, vm, new DesiredReport(Map.of(), read.problem(), List.of()));
+        return;
+      }
+      Effective now = effective(d);
+      if (now == null) {
+        return;
+      }
+      Decision.Plan plan = Decision.plan(read.settings(), now,
+          memory.of(uid, vm, read.hash()));
+      boolean busy = queued.containsKey(key) || running.containsKey(key);
+      statuses.desired(tree, vm, new DesiredReport(read.settings().asMap(), null,
+          plan.pending()));
+      if (plan.next().isPresent() && !busy) {
+        Decision.Step step = plan.next().get();
+        queued.put(key, new Queued(new Internal(step.command(), step.content(), ORIGIN),
+            read.hash()));
+        log.info("settings.json queues user={} vm={} verb={}", user, vm,
+            step.command().verb().fileName());
+        scheduler.signal(key);
+      }
+    } catch (HypervisorException | RuntimeException e) {
+      // The next event or sweep looks again.
+      log.warn("cannot reconcile settings.json user={} vm={}", user, vm, e);
+    }
+  }
+
+  /** The VM as libvirt says it is now, or null if it is gone. */
+  private Effective effective(ManagedDomain d) throws HypervisorException {
+    DomainStatus status = hypervisor.status(d.uuid());
+    if (status.state() == DomainState.UNDEFINED) {
+      return null;
+    }
+    Storage.NextBoot next = facts.of(d).nextBoot();
+    return new Effective(status.state(), status.vcpus(), status.memoryMiB(), status.autostart(),
+        next.vcpus(), next.memoryMiB());
+  }
+
+  /** Reads the file as the user; empty if there is none (or it cannot be looked at now). */
+  private Optional<Read> read(HomeTree tree, String vm) {
+    String where = "command/vm/" + vm + "/" + HomeTree.SETTINGS_FILE;
+    ReadResult result;
+    try {
+      result = tree.readSettings(vm, maxBytes);
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    } catch (IOException e) {
+      log.debug("cannot read user={} file={}", tree.identity().user(), where, e);
+      return Optional.empty();
+    }
+    if (result instanceof ReadResult.Refused refused) {
+      String problem = where + " " + refused.problem() + "; it is left in place and not applied";
+      return Optional.of(new Read("unreadable:" + refused.problem(), null, problem));
+    }
+    byte[] bytes = ((ReadResult.Content) result).bytes();
+    String hash = sha256(bytes);
+    try {
+      return Optional.of(new Read(hash, SettingsParser.parse(bytes), null));
+    } catch (Refusal r) {
+      return Optional.of(new Read(hash, null,
+          where + ": " + r.getMessage() + "; it is left in place and not applied"));
+    }
+  }
+
+  private static String sha256(byte[] bytes) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is part of every JDK", e);
+    }
+  }
+}
