@@ -72,6 +72,7 @@ public final class DesiredState implements InternalCommands {
   private final Map<VmKey, Queued> queued = new ConcurrentHashMap<>();
   /** The command taken and running for a VM. */
   private final Map<VmKey, Queued> running = new ConcurrentHashMap<>();
+  private volatile boolean swept;
 
   private record Queued(Internal job, String hash) {}
 
@@ -201,12 +202,20 @@ public final class DesiredState implements InternalCommands {
 
   private void sweep() {
     try {
+      int vms = 0;
       for (HomeTree tree : roster.all()) {
         for (ManagedDomain d : owners.ownedBy(tree.identity())) {
           if (Names.isVm(d.owner().vm())) {
             reconcile(tree, d);
+            vms++;
           }
         }
+      }
+      if (!swept) {
+        swept = true;
+        log.info("settings sweep done first=true vms={}", vms);
+      } else {
+        log.debug("settings sweep done vms={}", vms);
       }
     } catch (Throwable e) {
       // Caught here: a periodic task that throws is never run again.
