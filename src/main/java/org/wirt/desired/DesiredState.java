@@ -24,6 +24,7 @@ import org.slf4j.LoggerFactory;
 import org.wirt.command.Command;
 import org.wirt.command.Names;
 import org.wirt.command.Refusal;
+import org.wirt.command.Verb;
 import org.wirt.hypervisor.DomainState;
 import org.wirt.hypervisor.DomainStatus;
 import org.wirt.hypervisor.Hypervisor;
@@ -56,6 +57,9 @@ import org.wirt.tree.ReadResult;
 public final class DesiredState implements InternalCommands {
   private static final Logger log = LoggerFactory.getLogger(DesiredState.class);
   static final String ORIGIN = HomeTree.SETTINGS_FILE;
+  /** The verbs that may override a setting of the file ({@link Decision#overrides}). */
+  private static final Set<Verb> OVERRIDING = java.util.EnumSet.of(Verb.START, Verb.STOP,
+      Verb.DESTROY, Verb.SUSPEND, Verb.CONFIG, Verb.AUTOSTART);
 
   private final Roster roster;
   private final Owners owners;
@@ -147,6 +151,10 @@ public final class DesiredState implements InternalCommands {
 
   @Override
   public void oneOff(HomeTree tree, String vm, Command command) {
+    if (!OVERRIDING.contains(command.verb())) {
+      // Most commands cannot override a setting: their turn costs no read of the file.
+      return;
+    }
     Optional<Read> read = read(tree, vm);
     if (read.isEmpty() || read.get().settings() == null) {
       return;
