@@ -141,11 +141,14 @@ public final class DesiredState implements InternalCommands {
 
   @Override
   public Optional<Internal> take(VmKey key) {
-    Queued q = queued.remove(key);
+    Queued q = queued.get(key);
     if (q == null) {
       return Optional.empty();
     }
+    // Running before no longer queued: a reconciliation in between sees the VM busy either way,
+    // and queues no second command.
     running.put(key, q);
+    queued.remove(key, q);
     return Optional.of(q.job());
   }
 

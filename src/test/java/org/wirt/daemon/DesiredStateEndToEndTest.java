@@ -41,67 +41,68 @@ class DesiredStateEndToEndTest {
     Libvirtd.connect().close();
     TestGuest.requireBuilt();
     String name = "wirt-settings-" + UUID.randomUUID().toString().substring(0, 8);
-    try (WirtdFixture h = new WirtdFixture(Libvirtd.URI, QUOTAS)) {
-      try {
-        User alice = h.user();
-        h.hypervisor.define(TestGuest.domainXml(name), new Owner(alice.name(), alice.uid(), "web"));
-        WirtdProcess wirtd = h.launch(List.of(), DEBUG);
+    WirtdFixture h = new WirtdFixture(Libvirtd.URI, QUOTAS);
+    try {
+      User alice = h.user();
+      h.hypervisor.define(TestGuest.domainXml(name), new Owner(alice.name(), alice.uid(), "web"));
+      WirtdProcess wirtd = h.launch(List.of(), DEBUG);
 
-        h.command(alice, "web", "settings.json", "{\"state\": \"running\"}");
-        expectStart(h, alice, 1);
-        h.awaitState(alice, "web", "running", DEADLINE);
+      h.command(alice, "web", "settings.json", "{\"state\": \"running\"}");
+      expectStart(h, alice, 1);
+      h.awaitState(alice, "web", "running", DEADLINE);
 
-        // Destroyed from outside: wirtd starts it again, as the file asks.
-        RealUsers.root("virsh", "-c", Libvirtd.URI, "destroy", name);
-        expectStart(h, alice, 2);
-        h.awaitState(alice, "web", "running", DEADLINE);
+      // Destroyed from outside: wirtd starts it again, as the file asks.
+      RealUsers.root("virsh", "-c", Libvirtd.URI, "destroy", name);
+      expectStart(h, alice, 2);
+      h.awaitState(alice, "web", "running", DEADLINE);
 
-        // Destroyed while wirtd is dead: the restarted wirtd starts it.
-        assertTrue(wirtd.kill());
-        RealUsers.root("virsh", "-c", Libvirtd.URI, "destroy", name);
-        long ready = readyLines(name);
-        wirtd = h.launch(List.of(), DEBUG);
-        expectStart(h, alice, 3);
-        h.awaitState(alice, "web", "running", DEADLINE);
-        // The guest heeds the ACPI button once it has booted.
-        Await.until("the guest booted", DEADLINE, () -> readyLines(name) > ready);
+      // Destroyed while wirtd is dead: the restarted wirtd starts it.
+      assertTrue(wirtd.kill());
+      RealUsers.root("virsh", "-c", Libvirtd.URI, "destroy", name);
+      long ready = readyLines(name);
+      wirtd = h.launch(List.of(), DEBUG);
+      expectStart(h, alice, 3);
+      h.awaitState(alice, "web", "running", DEADLINE);
+      // The guest heeds the ACPI button once it has booted.
+      Await.until("the guest booted", DEADLINE, () -> readyLines(name) > ready);
 
-        // A one-off stop wins, also over a wirtd restart, until settings.json changes.
-        h.touch(alice, "web", "stop");
-        JsonNode stop = h.awaitHistory(alice, 4, DEADLINE);
-        assertEquals("stop", stop.get("verb").asText(), stop.toString());
-        h.awaitState(alice, "web", "shutoff", DEADLINE);
-        assertTrue(wirtd.stop());
-        wirtd = h.launch(List.of(), DEBUG);
-        WirtdProcess restarted = wirtd;
-        restarted.await("the first settings sweep", DEADLINE,
-            () -> restarted.output().contains("settings sweep done first=true"));
-        awaitSweeps(restarted, 3);
-        assertEquals(4, linesBeforeMarker(h, alice), "not started again after the one-off stop");
-        assertEquals("shutoff", h.status(alice, "web").get("state").asText());
+      // A one-off stop wins, also over a wirtd restart, until settings.json changes.
+      h.touch(alice, "web", "stop");
+      JsonNode stop = h.awaitHistory(alice, 4, DEADLINE);
+      assertEquals("stop", stop.get("verb").asText(), stop.toString());
+      h.awaitState(alice, "web", "shutoff", DEADLINE);
+      assertTrue(wirtd.stop());
+      wirtd = h.launch(List.of(), DEBUG);
+      WirtdProcess restarted = wirtd;
+      restarted.await("the first settings sweep", DEADLINE,
+          () -> restarted.output().contains("settings sweep done first=true"));
+      awaitSweeps(restarted, 3);
+      assertEquals(4, linesBeforeMarker(h, alice), "not started again after the one-off stop");
+      assertEquals("shutoff", h.status(alice, "web").get("state").asText());
 
-        h.command(alice, "web", "settings.json", "{\"state\": \"running\", \"autostart\": false}");
-        int n = h.history(alice).size();
-        expectStart(h, alice, n + 1);
-        h.awaitState(alice, "web", "running", DEADLINE);
+      h.command(alice, "web", "settings.json", "{\"state\": \"running\", \"autostart\": false}");
+      int n = h.history(alice).size();
+      expectStart(h, alice, n + 1);
+      h.awaitState(alice, "web", "running", DEADLINE);
 
-        // Over quota: one refusal, whatever the number of sweeps.
-        h.command(alice, "web", "settings.json", "{\"state\": \"running\", \"vcpus\": 8}");
-        JsonNode refused = h.awaitHistory(alice, n + 2, DEADLINE);
-        assertEquals("config", refused.get("verb").asText(), refused.toString());
-        assertEquals("rejected", refused.get("result").asText(), refused.toString());
-        assertTrue(refused.get("message").asText().startsWith(
-            "command/vm/web/settings.json: quota exceeded"), refused.toString());
-        awaitSweeps(restarted, 3);
-        assertEquals(n + 2, linesBeforeMarker(h, alice), "the refusal is recorded once");
-        assertEquals("running", h.status(alice, "web").get("state").asText());
-        assertEquals("{\"state\": \"running\", \"vcpus\": 8}", Files.readString(
-            h.tree(alice).resolve("command/vm/web/settings.json")), "the user's file stays");
-      } finally {
-        RealUsers.attemptAsRoot("virsh", "-c", Libvirtd.URI, "destroy", name);
-        RealUsers.attemptAsRoot("virsh", "-c", Libvirtd.URI, "undefine", name);
-        Files.deleteIfExists(TestGuest.serialLog(name));
-      }
+      // Over quota: one refusal, whatever the number of sweeps.
+      h.command(alice, "web", "settings.json", "{\"state\": \"running\", \"vcpus\": 8}");
+      JsonNode refused = h.awaitHistory(alice, n + 2, DEADLINE);
+      assertEquals("config", refused.get("verb").asText(), refused.toString());
+      assertEquals("rejected", refused.get("result").asText(), refused.toString());
+      assertTrue(refused.get("message").asText().startsWith(
+          "command/vm/web/settings.json: quota exceeded"), refused.toString());
+      awaitSweeps(restarted, 3);
+      assertEquals(n + 2, linesBeforeMarker(h, alice), "the refusal is recorded once");
+      assertEquals("running", h.status(alice, "web").get("state").asText());
+      assertEquals("{\"state\": \"running\", \"vcpus\": 8}", Files.readString(
+          h.tree(alice).resolve("command/vm/web/settings.json")), "the user's file stays");
+    } finally {
+      // wirtd first: a wirtd still running would start the destroyed VM again, as the file asks.
+      h.close();
+      RealUsers.attemptAsRoot("virsh", "-c", Libvirtd.URI, "destroy", name);
+      RealUsers.attemptAsRoot("virsh", "-c", Libvirtd.URI, "undefine", name);
+      Files.deleteIfExists(TestGuest.serialLog(name));
     }
   }
 
@@ -115,32 +116,33 @@ class DesiredStateEndToEndTest {
     Libvirtd.connect().close();
     TestGuest.requireBuilt();
     String name = "wirt-settings-" + UUID.randomUUID().toString().substring(0, 8);
-    try (WirtdFixture h = new WirtdFixture(Libvirtd.URI, QUOTAS)) {
-      try {
-        User alice = h.user();
-        h.hypervisor.define(TestGuest.domainXml(name), new Owner(alice.name(), alice.uid(), "web"));
-        h.launch(List.of(), DEBUG);
-        h.command(alice, "web", "settings.json", "{\"state\": \"running\"}");
-        expectStart(h, alice, 1);
-        h.awaitState(alice, "web", "running", DEADLINE);
-        String pid = Files.readString(Path.of("/run/libvirt/qemu/" + name + ".pid")).strip();
+    WirtdFixture h = new WirtdFixture(Libvirtd.URI, QUOTAS);
+    try {
+      User alice = h.user();
+      h.hypervisor.define(TestGuest.domainXml(name), new Owner(alice.name(), alice.uid(), "web"));
+      h.launch(List.of(), DEBUG);
+      h.command(alice, "web", "settings.json", "{\"state\": \"running\"}");
+      expectStart(h, alice, 1);
+      h.awaitState(alice, "web", "running", DEADLINE);
+      String pid = Files.readString(Path.of("/run/libvirt/qemu/" + name + ".pid")).strip();
 
-        RealUsers.root("pkill", "-TERM", "-x", "libvirtd");
-        try {
-          Await.until("libvirtd gone", DEADLINE,
-              () -> RealUsers.attemptAsRoot("pgrep", "-x", "libvirtd").code() != 0);
-          // The guest dies while nobody watches: libvirtd finds it shut off when it is back.
-          RealUsers.root("kill", "-KILL", pid);
-        } finally {
-          RealUsers.root("libvirtd", "-d");
-        }
-        expectStart(h, alice, 2);
-        h.awaitState(alice, "web", "running", DEADLINE);
+      RealUsers.root("pkill", "-TERM", "-x", "libvirtd");
+      try {
+        Await.until("libvirtd gone", DEADLINE,
+            () -> RealUsers.attemptAsRoot("pgrep", "-x", "libvirtd").code() != 0);
+        // The guest dies while nobody watches: libvirtd finds it shut off when it is back.
+        RealUsers.root("kill", "-KILL", pid);
       } finally {
-        RealUsers.attemptAsRoot("virsh", "-c", Libvirtd.URI, "destroy", name);
-        RealUsers.attemptAsRoot("virsh", "-c", Libvirtd.URI, "undefine", name);
-        Files.deleteIfExists(TestGuest.serialLog(name));
+        RealUsers.root("libvirtd", "-d");
       }
+      expectStart(h, alice, 2);
+      h.awaitState(alice, "web", "running", DEADLINE);
+    } finally {
+      // wirtd first: a wirtd still running would start the destroyed VM again, as the file asks.
+      h.close();
+      RealUsers.attemptAsRoot("virsh", "-c", Libvirtd.URI, "destroy", name);
+      RealUsers.attemptAsRoot("virsh", "-c", Libvirtd.URI, "undefine", name);
+      Files.deleteIfExists(TestGuest.serialLog(name));
     }
   }
 

@@ -223,7 +223,7 @@ class DesiredStateTest {
   }
 
   @Test
-  void aLinkOrFifoIsRefusedAndLeftInPlace() throws Exception {
+  void aLinkFifoHardLinkOrLargeFileIsRefusedAndLeftInPlace() throws Exception {
     Path file = settingsFile();
     Path secret = Files.writeString(h.dir().resolve("secret.json"), "{\"state\": \"running\"}");
     h.users.sh(alice, "ln -s '" + secret + "' '" + file + "'");
@@ -242,6 +242,11 @@ class DesiredStateTest {
         + file + "'");
     shown = awaitInfo("the hard link is refused", j -> j.at("/desired/problem").asText()
         .contains("2 hard links"));
+    // Larger than maxCommandBytes (the fixture's 4096): not read at all.
+    h.users.sh(alice, "rm '" + file + "' && head -c 5000 /dev/zero > '" + file + "'");
+    shown = awaitInfo("the large file is refused", j -> j.at("/desired/problem").asText()
+        .contains("is 5000 bytes; at most 4096 are accepted"));
+    assertTrue(Files.exists(file));
     assertEquals("shutoff", h.status(alice, "web").get("state").asText());
     assertEquals(0, h.history(alice).stream().filter(l -> !l.get("verb").asText()
         .equals("status")).count());
