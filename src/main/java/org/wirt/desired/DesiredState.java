@@ -77,6 +77,8 @@ public final class DesiredState implements InternalCommands {
   /** The command taken and running for a VM. */
   private final Map<VmKey, Queued> running = new ConcurrentHashMap<>();
   private volatile boolean swept;
+  /** The VMs whose last reconciliation failed (logged once until one works). */
+  private final Set<VmKey> unreconciled = ConcurrentHashMap.newKeySet();
 
   private record Queued(Internal job, String hash) {}
 
@@ -269,6 +271,7 @@ public final class DesiredState implements InternalCommands {
         return;
       }
       Effective now = effective(d);
+      unreconciled.remove(key);
       if (now == null) {
         return;
       }
@@ -286,8 +289,13 @@ public final class DesiredState implements InternalCommands {
         scheduler.signal(key);
       }
     } catch (HypervisorException | RuntimeException e) {
-      // The next event or sweep looks again.
-      log.warn("cannot reconcile settings.json user={} vm={}", user, vm, e);
+      // The next event or sweep looks again; while libvirt is away that is every sweep, so it is
+      // said once until it works again.
+      if (unreconciled.add(key)) {
+        log.warn("cannot reconcile settings.json user={} vm={}", user, vm, e);
+      } else {
+        log.debug("cannot reconcile settings.json user={} vm={}", user, vm, e);
+      }
     }
   }
 
