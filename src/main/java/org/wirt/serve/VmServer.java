@@ -187,16 +187,21 @@ public final class VmServer {
     Command command = job.command();
     String verb = command.verb().fileName();
     String where = "command/vm/" + vm + "/" + job.origin();
+    Optional<String> overBudget = statuses.overBudget(tree);
+    if (overBudget.isPresent()) {
+      // The user's records wait (a full home): this adds none, and is tried again at a sweep.
+      log.debug("not run while records wait user={} vm={} verb={} origin={}", user, vm, verb,
+          job.origin());
+      internal.ended(key, job, Result.INTERRUPTED, overBudget.get());
+      return DONE;
+    }
     Checked checked;
     try {
-      Optional<String> overBudget = statuses.overBudget(tree);
-      if (overBudget.isPresent()) {
-        throw new Refusal(overBudget.get());
-      }
       checked = verbs.check(tree, vm, command);
     } catch (Refusal r) {
       log.info("refused user={} vm={} verb={} origin={} problem=\"{}\"", user, vm, verb,
           job.origin(), r.getMessage());
+      metrics.refused(verb);
       statuses.rejected(tree, vm, new Outcome(clock.instant(), user, vm, null, verb, null,
           Result.REJECTED, where + ": " + r.getMessage(),
           Duration.between(started, clock.instant()).toMillis()));
