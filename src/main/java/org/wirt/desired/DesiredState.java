@@ -1,12 +1,7 @@
 package org.wirt.desired;
 
-import java.io.IOException;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -23,7 +18,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.wirt.command.Command;
 import org.wirt.command.Names;
-import org.wirt.command.Refusal;
 import org.wirt.command.Verb;
 import org.wirt.hypervisor.DomainState;
 import org.wirt.hypervisor.DomainStatus;
@@ -42,7 +36,6 @@ import org.wirt.status.StatusKeeper;
 import org.wirt.status.VmFacts;
 import org.wirt.threads.ThreadFailures;
 import org.wirt.tree.HomeTree;
-import org.wirt.tree.ReadResult;
 
 /**
  * Reconciles each VM towards its {@code command/vm/<vm>/settings.json} (desired state): reads the
@@ -160,7 +153,7 @@ public final class DesiredState implements InternalCommands {
       // Most commands cannot override a setting: their turn costs no read of the file.
       return;
     }
-    Optional<Read> read = read(tree, vm);
+    Optional<SettingsFile> read = SettingsFile.read(tree, vm, maxBytes);
     if (read.isEmpty() || read.get().settings() == null) {
       return;
     }
@@ -243,22 +236,19 @@ public final class DesiredState implements InternalCommands {
         .ifPresent(d -> reconcile(tree, d));
   }
 
-  /** What the file holds: its hash, and its settings or what is wrong with it. */
-  private record Read(String hash, DesiredSettings settings, String problem) {}
-
   private void reconcile(HomeTree tree, ManagedDomain d) {
     String user = tree.identity().user();
     int uid = tree.identity().uid();
     String vm = d.owner().vm();
     VmKey key = new VmKey(user, vm);
     try {
-      Optional<Read> found = read(tree, vm);
+      Optional<SettingsFile> found = SettingsFile.read(tree, vm, maxBytes);
       if (found.isEmpty()) {
         memory.forget(uid, vm);
         statuses.desired(tree, vm, null);
         return;
       }
-      Read read = found.get();
+      SettingsFile read = found.get();
       if (read.settings() == null) {
         Memory m = memory.of(uid, vm, read.hash());
         if (!m.problemReported()) {
@@ -308,39 +298,5 @@ public final class DesiredState implements InternalCommands {
     Storage.NextBoot next = facts.of(d).nextBoot();
     return new Effective(status.state(), status.vcpus(), status.memoryMiB(), status.autostart(),
         next.vcpus(), next.memoryMiB());
-  }
-
-  /** Reads the file as the user; empty if there is none (or it cannot be looked at now). */
-  private Optional<Read> read(HomeTree tree, String vm) {
-    String where = "command/vm/" + vm + "/" + HomeTree.SETTINGS_FILE;
-    ReadResult result;
-    try {
-      result = tree.readSettings(vm, maxBytes);
-    } catch (NoSuchFileException e) {
-      return Optional.empty();
-    } catch (IOException e) {
-      log.debug("cannot read user={} file={}", tree.identity().user(), where, e);
-      return Optional.empty();
-    }
-    if (result instanceof ReadResult.Refused refused) {
-      String problem = where + " " + refused.problem() + "; it is left in place and not applied";
-      return Optional.of(new Read("unreadable:" + refused.problem(), null, problem));
-    }
-    byte[] bytes = ((ReadResult.Content) result).bytes();
-    String hash = sha256(bytes);
-    try {
-      return Optional.of(new Read(hash, SettingsParser.parse(bytes), null));
-    } catch (Refusal r) {
-      return Optional.of(new Read(hash, null,
-          where + ": " + r.getMessage() + "; it is left in place and not applied"));
-    }
-  }
-
-  private static String sha256(byte[] bytes) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is part of every JDK", e);
-    }
   }
 }
