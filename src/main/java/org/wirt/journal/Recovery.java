@@ -119,6 +119,10 @@ public final class Recovery {
     } catch (Refusal | HypervisorException e) {
       message = "wirtd stopped while this command ran; it could not be checked: " + e.getMessage();
     }
+    if (c.ino() == 0 && HomeTree.SETTINGS_FILE.equals(c.file())) {
+      // Queued by wirtd for the VM's settings.json, not written as a file: the records say so.
+      message = "command/vm/" + c.vm() + "/" + c.file() + ": " + message;
+    }
     Outcome outcome = new Outcome(clock.instant(), c.user(), c.vm(), c.domain(), c.verb(), c.tag(),
         Result.INTERRUPTED, message, 0);
     log.info("recovered interrupted id={} user={} vm={} verb={} message=\"{}\"", c.id(), c.user(),

@@ -34,7 +34,7 @@ final class Admission {
   private final int maxCommandBytes;
 
   /** A command that passed its checks: its name, its file's content, and what it will do. */
-  record Accepted(CommandName name, ReadResult.Content content, Checked checked) {}
+  record Accepted(CommandName name, ReadResult.Content content, Checked checked, Command command) {}
 
   Admission(StatusKeeper statuses, Verbs verbs, Journal journal, int maxCommandBytes) {
     this.statuses = Objects.requireNonNull(statuses, "statuses");
@@ -63,7 +63,7 @@ final class Admission {
     }
     ReadResult.Content content = (ReadResult.Content) read;
     Command command = CommandParser.parse(name.verb(), content.bytes());
-    return new Accepted(name, content, verbs.check(tree, vm, command));
+    return new Accepted(name, content, verbs.check(tree, vm, command), command);
   }
 
   /**

@@ -13,6 +13,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.wirt.command.Command;
 import org.wirt.command.CommandName;
 import org.wirt.command.Refusal;
 import org.wirt.hypervisor.HypervisorException;
@@ -48,14 +49,27 @@ public final class VmServer {
   private final Clock clock;
   private final Consumer<String> rescanUser;
   private final WirtMetrics metrics;
+  private final Verbs verbs;
+  private final Journal journal;
+  private final InternalCommands internal;
+
+  /** As the full constructor, for a daemon that queues no commands of its own. */
+  public VmServer(Roster roster, Scheduler scheduler, Verbs verbs, StatusKeeper statuses,
+      Rejector rejector, Journal journal, Clock clock, ScheduledExecutorService timer,
+      int maxCommandBytes, Consumer<String> rescanUser, WirtMetrics metrics) {
+    this(roster, scheduler, verbs, statuses, rejector, journal, clock, timer, maxCommandBytes,
+        rescanUser, metrics, InternalCommands.NONE);
+  }
 
   /**
    * @param rescanUser asks for a scan of a user's tree whose VM directory cannot be listed
    * @param metrics times each command from its file's modification to its recorded outcome
+   * @param internal the commands wirtd queues itself (settings.json), served before the VM's files
    */
   public VmServer(Roster roster, Scheduler scheduler, Verbs verbs, StatusKeeper statuses,
       Rejector rejector, Journal journal, Clock clock, ScheduledExecutorService timer,
-      int maxCommandBytes, Consumer<String> rescanUser, WirtMetrics metrics) {
+      int maxCommandBytes, Consumer<String> rescanUser, WirtMetrics metrics,
+      InternalCommands internal) {
     this.roster = Objects.requireNonNull(roster, "roster");
     this.backlogs = new Backlogs(scheduler, clock, timer);
     this.admission = new Admission(statuses, verbs, journal, maxCommandBytes);
@@ -64,6 +78,9 @@ public final class VmServer {
     this.clock = Objects.requireNonNull(clock, "clock");
     this.rescanUser = Objects.requireNonNull(rescanUser, "rescanUser");
     this.metrics = Objects.requireNonNull(metrics, "metrics");
+    this.verbs = Objects.requireNonNull(verbs, "verbs");
+    this.journal = Objects.requireNonNull(journal, "journal");
+    this.internal = Objects.requireNonNull(internal, "internal");
   }
 
   /** Notes that inotify saw this entry closed or renamed into place: its content is final. */
@@ -83,6 +100,11 @@ public final class VmServer {
       // The user left the group: their commands stay where they are, untouched.
       backlogs.forget(key);
       return CompletableFuture.completedFuture(false);
+    }
+    Optional<InternalCommands.Internal> own = internal.take(key);
+    if (own.isPresent()) {
+      // The VM's files are served at its next turn: more is true.
+      return handleInternal(tree.get(), key, own.get()).thenApply(done -> true);
     }
     Backlogs.Next next;
     try {
@@ -123,6 +145,12 @@ public final class VmServer {
     }
     CommandName name = accepted.name();
     Checked checked = accepted.checked();
+    try {
+      // Before it runs, so that the lifecycle events it causes find the override noted.
+      internal.oneOff(tree, vm, accepted.command());
+    } catch (RuntimeException e) {
+      log.warn("cannot note a one-off command user={} entry={}", user, where, e);
+    }
     log.info("running user={} vm={} verb={} tag={} domain={} sinceWrittenMs={}", user, vm,
         name.verb().fileName(), name.tag(), checked.domainName(), String.format("%.3f",
             (Backlogs.nanos(clock.instant()) - entry.mtimeNanos()) / 1e6));
@@ -142,6 +170,74 @@ public final class VmServer {
           Duration.between(started, clock.instant()).toMillis());
       statuses.finished(claim.get().id(), tree, vm, checked.domain(), outcome);
       metrics.commandLatency(Duration.ofNanos(Backlogs.nanos(clock.instant()) - entry.mtimeNanos()));
+      return null;
+    });
+  }
+
+  /**
+   * Checks, claims, runs and records a command wirtd queued itself: the same checks, journal
+   * claim and records as a file's, its messages prefixed with where it came from. It has no file:
+   * its claim names {@code settings.json} with no inode, which recovery never removes.
+   */
+  private CompletableFuture<Void> handleInternal(HomeTree tree, VmKey key,
+      InternalCommands.Internal job) {
+    Instant started = clock.instant();
+    String user = tree.identity().user();
+    String vm = key.vm();
+    Command command = job.command();
+    String verb = command.verb().fileName();
+    String where = "command/vm/" + vm + "/" + job.origin();
+    Optional<String> overBudget = statuses.overBudget(tree);
+    if (overBudget.isPresent()) {
+      // The user's records wait (a full home): this adds none, and is tried again at a sweep.
+      log.debug("not run while records wait user={} vm={} verb={} origin={}", user, vm, verb,
+          job.origin());
+      internal.ended(key, job, Result.INTERRUPTED, overBudget.get());
+      return DONE;
+    }
+    Checked checked;
+    try {
+      checked = verbs.check(tree, vm, command);
+    } catch (Refusal r) {
+      log.info("refused user={} vm={} verb={} origin={} problem=\"{}\"", user, vm, verb,
+          job.origin(), r.getMessage());
+      metrics.refused(verb);
+      statuses.rejected(tree, vm, new Outcome(clock.instant(), user, vm, null, verb, null,
+          Result.REJECTED, where + ": " + r.getMessage(),
+          Duration.between(started, clock.instant()).toMillis()));
+      internal.ended(key, job, Result.REJECTED, r.getMessage());
+      return DONE;
+    } catch (HypervisorException | RuntimeException e) {
+      log.warn("cannot check user={} vm={} verb={} origin={}", user, vm, verb, job.origin(), e);
+      internal.ended(key, job, Result.INTERRUPTED, String.valueOf(e.getMessage()));
+      return DONE;
+    }
+    Journal.Claim claim;
+    try {
+      claim = journal.claim(user, tree.identity().uid(), vm, checked.domainName(),
+          checked.uuid(), verb, null, job.origin(), 0, 0, job.content(), started.toString());
+    } catch (IOException e) {
+      log.error("cannot write the journal, not run user={} vm={} verb={} origin={}", user, vm,
+          verb, job.origin(), e);
+      internal.ended(key, job, Result.INTERRUPTED, String.valueOf(e.getMessage()));
+      return DONE;
+    }
+    log.info("running user={} vm={} verb={} origin={} domain={}", user, vm, verb, job.origin(),
+        checked.domainName());
+    CompletableFuture<String> running;
+    try {
+      running = checked.run();
+    } catch (RuntimeException | Error e) {
+      ThreadFailures.process().caught("running user=" + user + " vm=" + vm + " verb=" + verb, e);
+      running = CompletableFuture.failedFuture(e);
+    }
+    return running.handle((message, error) -> {
+      Result result = error == null ? Result.OK : Result.FAILED;
+      String text = error == null ? message : failure(error);
+      Outcome outcome = new Outcome(clock.instant(), user, vm, checked.domainName(), verb, null,
+          result, where + ": " + text, Duration.between(started, clock.instant()).toMillis());
+      statuses.finished(claim.id(), tree, vm, checked.domain(), outcome);
+      internal.ended(key, job, result, text);
       return null;
     });
   }

@@ -36,6 +36,8 @@ final class InfoReport {
   private final Clock clock;
   private final Map<String, Shown> shown = new ConcurrentHashMap<>();
   private final Map<String, String> lastProblem = new ConcurrentHashMap<>();
+  /** What each VM's command/vm/<vm>/settings.json asks for, by "user/vm"; absent: no such file. */
+  private final Map<String, DesiredReport> desired = new ConcurrentHashMap<>();
 
   /** What a user's files show now; reports of one user are serialized on it. */
   private static final class Shown {
@@ -45,12 +47,13 @@ final class InfoReport {
 
   /** What a VM's {@code settings.json} shows. */
   private record Settings(String vm, String domain, int vcpus, long memoryMiB, boolean autostart,
-      Storage.NextBoot next, List<String> snapshots, Optional<ProvisionMetadata> metadata) {
+      Storage.NextBoot next, List<String> snapshots, Optional<ProvisionMetadata> metadata,
+      DomainState state, Optional<DesiredReport> desired) {
 
-    static Settings of(ManagedDomain d, VmFacts.Facts f) {
+    static Settings of(ManagedDomain d, VmFacts.Facts f, Optional<DesiredReport> desired) {
       DomainStatus status = f.status();
       return new Settings(d.owner().vm(), d.name(), status.vcpus(), status.memoryMiB(),
-          status.autostart(), f.nextBoot(), f.snapshots(), f.metadata());
+          status.autostart(), f.nextBoot(), f.snapshots(), f.metadata(), status.state(), desired);
     }
   }
 
@@ -75,7 +78,8 @@ final class InfoReport {
           }
           String vm = d.owner().vm();
           vms.add(vm);
-          Settings now = Settings.of(d, f);
+          Settings now = Settings.of(d, f,
+              Optional.ofNullable(desired.get(user + "/" + vm)));
           if (!now.equals(s.settings.get(vm))) {
             tree.writeFile("info/vm/" + vm + "/settings.json", json(now));
             s.settings.put(vm, now);
@@ -98,6 +102,17 @@ final class InfoReport {
       return;
     }
     lastProblem.remove(user);
+  }
+
+  /**
+   * Takes what the VM's command/vm/<vm>/settings.json asks for (null: there is none).
+   *
+   * @return whether that changed what its info file shows
+   */
+  boolean desired(String user, String vm, DesiredReport report) {
+    String key = user + "/" + vm;
+    DesiredReport before = report == null ? desired.remove(key) : desired.put(key, report);
+    return !Objects.equals(before, report);
   }
 
   /** Whether the user's files were written since wirtd started or the quotas were reloaded. */
@@ -160,6 +175,29 @@ final class InfoReport {
       doc.put("diskGiB", m.get().diskGiB());
     } else {
       doc.putNull("image");
+    }
+    // What it is now, and what command/vm/<vm>/settings.json asks for: the drift between them.
+    ObjectNode effective = doc.putObject("effective");
+    effective.put("state", v.state().json());
+    effective.put("vcpus", v.vcpus());
+    effective.put("memoryMiB", v.memoryMiB());
+    effective.put("autostart", v.autostart());
+    effective.put("nextBootVcpus", v.next().vcpus());
+    effective.put("nextBootMemoryMiB", v.next().memoryMiB());
+    if (v.desired().isEmpty()) {
+      doc.putNull("desired");
+    } else {
+      DesiredReport d = v.desired().get();
+      ObjectNode desiredNode = doc.putObject("desired");
+      desiredNode.put("file", "command/vm/" + v.vm() + "/settings.json");
+      desiredNode.set("settings", JSON.valueToTree(d.settings()));
+      if (d.problem() == null) {
+        desiredNode.putNull("problem");
+      } else {
+        desiredNode.put("problem", d.problem());
+      }
+      var drift = desiredNode.putArray("pending");
+      d.pending().forEach(drift::add);
     }
     return JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(doc);
   }

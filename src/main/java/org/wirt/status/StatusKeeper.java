@@ -100,6 +100,21 @@ public final class StatusKeeper {
     notifier.commandFailed(outcome, status);
   }
 
+  /**
+   * Shows what the VM's {@code command/vm/<vm>/settings.json} asks for in its {@code
+   * info/vm/<vm>/settings.json}, or with {@code report} null that there is no such file.
+   */
+  public void desired(HomeTree tree, String vm, DesiredReport report) {
+    if (info.desired(tree.identity().user(), vm, report)) {
+      info.report(tree, owned.apply(tree.identity()));
+    }
+  }
+
+  /** Writes a line into the VM's log ({@code logs/vm/<vm>.log}). */
+  public void vmLog(HomeTree tree, String vm, String text) {
+    recorder.vmLog(tree, vm, text);
+  }
+
   /** Shows a long operation's progress in the VM's {@code status.json}; null percent ends it. */
   public void operation(HomeTree tree, String vm, String verb, Integer percent) {
     recorder.operation(tree, vm, verb, percent);

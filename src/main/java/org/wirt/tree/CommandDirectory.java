@@ -89,7 +89,7 @@ final class CommandDirectory {
       PriorityQueue<Entry> kept = new PriorityQueue<>(order.reversed());
       int[] total = {0};
       boolean capped = BoundedListing.forEachEntry(dir, MAX_COMMANDS_INSPECTED,
-          name -> !TreeNames.ignored(name), entry -> {
+          name -> !TreeNames.notACommand(name), entry -> {
             total[0]++;
             kept.add(entry);
             if (kept.size() > limit) {
@@ -107,7 +107,7 @@ final class CommandDirectory {
   }
 
   List<Entry> listCommands(String vm) throws IOException {
-    return onVm(vm, dir -> list(dir, name -> !TreeNames.ignored(name), MAX_LISTED));
+    return onVm(vm, dir -> list(dir, name -> !TreeNames.notACommand(name), MAX_LISTED));
   }
 
   ReadResult readCommand(String vm, EntryName name, int maxBytes) throws IOException {
@@ -188,7 +188,7 @@ final class CommandDirectory {
     boolean[] found = {false};
     int[] seen = {0};
     dir.forEachName(raw -> {
-      found[0] = seen[0]++ >= MAX_COMMANDS_INSPECTED || !TreeNames.ignored(new EntryName(raw));
+      found[0] = seen[0]++ >= MAX_COMMANDS_INSPECTED || !TreeNames.notACommand(new EntryName(raw));
       return !found[0];
     });
     return found[0];

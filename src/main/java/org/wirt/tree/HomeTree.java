@@ -198,6 +198,23 @@ public final class HomeTree {
   }
 
   /**
+   * The desired-settings file of a VM's command directory, {@code command/vm/<vm>/settings.json}:
+   * never listed as a command, never moved to {@code rejected/}.
+   */
+  public static final String SETTINGS_FILE = TreeNames.SETTINGS;
+
+  /**
+   * Reads {@code command/vm/<vm>/settings.json} by the rules of {@link #readCommand}: as the user,
+   * without following a link, a regular file with one link and at most {@code maxBytes} bytes.
+   * Nothing is ever removed or moved.
+   *
+   * @throws NoSuchFileException if there is no such file (or no such directory)
+   */
+  public ReadResult readSettings(String vm, int maxBytes) throws IOException {
+    return commands.readCommand(vm, EntryName.of(SETTINGS_FILE), maxBytes);
+  }
+
+  /**
    * Unlinks {@code command/vm/<vm>/<name>} if it is still the file described by {@code expected}
    * (same device and inode); returns false if it is gone or was replaced.
    */

@@ -57,6 +57,17 @@ final class TreeNames {
   }
 
   /**
+   * The name of the desired-settings file a user may keep in {@code command/vm/<vm>/}: read, never
+   * taken as a command, never moved to {@code rejected/}.
+   */
+  static final String SETTINGS = "settings.json";
+
+  /** Names of a VM's command directory that are not commands: writes in progress and {@link #SETTINGS}. */
+  static boolean notACommand(EntryName name) {
+    return ignored(name) || name.text().filter(SETTINGS::equals).isPresent();
+  }
+
+  /**
    * {@code raw} with every byte outside {@code [A-Za-z0-9._-]}, and a leading '.', written as
    * {@code %XX}, cut to a length that leaves room in NAME_MAX for a prefix and a timestamp.
    */

@@ -15,6 +15,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.wirt.config.Config;
 import org.wirt.control.DaemonControl;
+import org.wirt.desired.DesiredState;
 import org.wirt.hypervisor.Hypervisor;
 import org.wirt.hypervisor.HypervisorException;
 import org.wirt.journal.Journal;
@@ -44,6 +45,7 @@ import org.wirt.status.StatusKeeper;
 import org.wirt.status.VmFacts;
 import org.wirt.threads.ThreadFailures;
 import org.wirt.tree.EntryName;
+import org.wirt.tree.HomeTree;
 import org.wirt.tree.Identity;
 import org.wirt.users.Members;
 import org.wirt.verbs.QuotaChecks;
@@ -86,6 +88,7 @@ public final class Daemon implements DaemonControl, AutoCloseable {
   private final Census census;
   private final DomainEvents domainEvents;
   private final Recovery recovery;
+  private final DesiredState desired;
   private final Heartbeat heartbeat;
   private final Consoles consoles;
   private final WirtMetrics metrics = new WirtMetrics();
@@ -117,8 +120,11 @@ public final class Daemon implements DaemonControl, AutoCloseable {
         statuses::operation, timer, clock);
     Rejector rejector = new Rejector(statuses, clock, config.limits().refusalsPerMinute(),
         config.limits().refusalBurst(), config.limits().rejectedKept(), metrics);
+    this.desired = new DesiredState(roster, owners, hypervisor, facts, statuses, scheduler,
+        config.stateDir(), config.maxCommandBytes(), failures.executor("wirt-settings"),
+        failures);
     this.server = new VmServer(roster, scheduler, verbs, statuses, rejector, journal, clock,
-        timer, config.maxCommandBytes(), this::rescan, metrics);
+        timer, config.maxCommandBytes(), this::rescan, metrics, desired);
     this.workers = new Workers(scheduler, server, failures);
     this.heartbeat = new Heartbeat(clock, config.sweepInterval(), watcher);
     UserScanner scanner = new UserScanner(owners, watcher, scheduler, statuses, rejector, clock);
@@ -163,10 +169,14 @@ public final class Daemon implements DaemonControl, AutoCloseable {
     if (recovered > 0) {
       log.info("recovered journal entries count={}", recovered);
     }
-    hypervisor.onLifecycle(e -> events.execute(() -> domainEvents.apply(e)));
+    hypervisor.onLifecycle(e -> events.execute(() -> {
+      domainEvents.apply(e);
+      desired.domainEvent(e.uuid());
+    }));
     watcherThread.start();
     workers.start(config.workers());
     sweeper.start(config.sweepInterval());
+    desired.start(config.sweepInterval());
     consoles.start();
     metering.start();
     log.info("wirtd started workers={} sweepIntervalSeconds={} libvirt={}", config.workers(),
@@ -184,6 +194,11 @@ public final class Daemon implements DaemonControl, AutoCloseable {
    */
   public void sweepNow(boolean thorough) throws InterruptedException {
     sweeper.sweepNow(thorough);
+  }
+
+  /** Reconciles every VM towards its settings.json now and waits (tests; the sweep does it). */
+  public void settingsSweepNow() throws InterruptedException {
+    desired.sweepNow();
   }
 
   /** Reads the group's members now (tests; the sweep does it every membersRefreshSeconds). */
@@ -236,6 +251,9 @@ public final class Daemon implements DaemonControl, AutoCloseable {
     }
     libvirtUp = up;
     sweeper.libvirtConnectivity(up);
+    if (up) {
+      desired.sweepSoon();
+    }
   }
 
   /**
@@ -304,6 +322,7 @@ public final class Daemon implements DaemonControl, AutoCloseable {
     workers.stopTaking();
     watcher.close();
     sweeper.stop();
+    desired.stop();
     workers.join(Duration.ofSeconds(30));
     heartbeat.stopped(roster.all());
     consoles.close();
@@ -329,6 +348,9 @@ public final class Daemon implements DaemonControl, AutoCloseable {
     public void entryArrived(VmKey key, EntryName name, boolean complete) {
       if (complete) {
         server.complete(key, name);
+        if (name.text().filter(HomeTree.SETTINGS_FILE::equals).isPresent()) {
+          desired.fileChanged(key);
+        }
       }
       scheduler.signal(key);
     }
