@@ -103,7 +103,7 @@ public final class Daemon implements DaemonControl, AutoCloseable {
     this.hypervisor = Objects.requireNonNull(hypervisor, "hypervisor");
     Objects.requireNonNull(members, "members");
     Objects.requireNonNull(clock, "clock");
-    this.roster = new Roster(config.treeDir(), clock);
+    this.roster = new Roster(config.treeDir(), config.legacyTree().orElse(null), clock);
     Owners owners = new Owners(hypervisor, clock);
     this.watcher = new Watcher(inotify, new Signals(), config.limits().watchesPerUser());
     VmFacts facts = new VmFacts(hypervisor);
