@@ -52,8 +52,10 @@ final class LegacyScan {
     String user = tree.identity().user();
     try {
       LegacyTree.Presence p = legacy.get().presence();
-      if (p.state() != LegacyTree.State.USABLE) {
+      if (p.state() == LegacyTree.State.REFUSED) {
         notServed(user, legacy.get().where(), p.problem());
+      }
+      if (p.state() != LegacyTree.State.USABLE) {
         return false;
       }
       legacy.get().createTreeRoot();
@@ -73,14 +75,17 @@ final class LegacyScan {
     LegacyTree legacy = found.get();
     String user = tree.identity().user();
     try {
-      LegacyTree.Presence p = legacy.presence();
+      LegacyTree.Scan scan = legacy.scanVmDirectories(name -> LegacyNames.vm(name).isPresent());
+      LegacyTree.Presence p = scan.presence();
       if (p.state() != LegacyTree.State.USABLE) {
         watcher.forgetLegacy(user);
-        notServed(user, legacy.where(), p.problem());
+        if (p.state() == LegacyTree.State.REFUSED) {
+          notServed(user, legacy.where(), p.problem());
+        }
         return;
       }
       List<String> vms = new ArrayList<>();
-      for (HomeTree.VmDirectory d : legacy.scanVmDirectories(name -> LegacyNames.vm(name).isPresent())) {
+      for (HomeTree.VmDirectory d : scan.directories()) {
         Entry e = d.entry();
         Optional<String> vm = LegacyNames.vm(e.name());
         String where = legacy.where() + "/" + e.name().display();

@@ -105,9 +105,30 @@ public final class LegacyTree {
    * Lists the old directory's entries named {@code dom-…} among its first {@link
    * HomeTree#MAX_VM_DIRECTORIES} names, and looks into each directory whose name {@code isVm}
    * accepts for commands, in one walk under one identity switch. Anything else there ({@code
-   * history/}, {@code log/}) is not looked at.
+   * history/}, {@code log/}) is not looked at. An old directory that is missing, a link or not the
+   * user's is said so in the result, and nothing of it is listed.
    */
-  public List<HomeTree.VmDirectory> scanVmDirectories(Predicate<EntryName> isVm) throws IOException {
+  public Scan scanVmDirectories(Predicate<EntryName> isVm) throws IOException {
+    try {
+      return new Scan(new Presence(State.USABLE, null), listVmDirectories(isVm));
+    } catch (NoSuchFileException e) {
+      return new Scan(new Presence(State.ABSENT, null), List.of());
+    } catch (NotADirectoryException | NotTheUsersException e) {
+      return new Scan(new Presence(State.REFUSED, e.getMessage()), List.of());
+    }
+  }
+
+  /**
+   * What {@link #scanVmDirectories} found: whether the old directory is there and served, and its
+   * {@code dom-} entries (none unless {@link State#USABLE}).
+   */
+  public record Scan(Presence presence, List<HomeTree.VmDirectory> directories) {
+    public Scan {
+      directories = List.copyOf(directories);
+    }
+  }
+
+  private List<HomeTree.VmDirectory> listVmDirectories(Predicate<EntryName> isVm) throws IOException {
     return run(root -> {
       List<Entry> entries = new ArrayList<>();
       BoundedListing.forEachEntry(root, HomeTree.MAX_VM_DIRECTORIES,
