@@ -291,6 +291,75 @@ class LegacyTreeTest {
         again.out());
   }
 
+  @Test
+  void migrateTreeFollowsNoLinkAndReplacesNothing() throws Exception {
+    h = new WirtdFixture("test:///default", ON);
+    User mallory = userWithWeb();
+    User bob = userWithWeb();
+    // bob's home holds a command file of his and a directory anyone may write.
+    Path open = bob.home().resolve("open");
+    h.users.sh(bob, "chmod 0711 '" + bob.home() + "' && mkdir -m 0777 '" + open + "' && mkdir -p '"
+        + bob.home().resolve("virsh/dom-db") + "' && chmod -R 0777 '" + bob.home().resolve("virsh")
+        + "' && touch '" + bob.home().resolve("virsh/dom-db/start") + "' && chmod 0666 '"
+        + bob.home().resolve("virsh/dom-db/start") + "'");
+    String m = "~" + mallory.name();
+
+    // ~/virsh a link to bob's: refused, nothing done.
+    h.users.run(mallory, "ln", "-s", bob.home().resolve("virsh").toString(), mallory.home().resolve("virsh").toString());
+    Run linked = wirtctl("--config", h.configFile().toString(), "migrate-tree", mallory.name());
+    assertEquals(ExitCode.FAILED, linked.code(), linked.toString());
+    assertEquals("wirtctl migrate-tree: " + m + "/virsh is a symbolic link; wirt never follows links in a"
+        + " home and needs a directory there; nothing more done\n", linked.err());
+    assertTrue(Files.exists(bob.home().resolve("virsh/dom-db/start")), "bob's command stays");
+    assertTrue(Files.isSymbolicLink(mallory.home().resolve("virsh")));
+
+    // A real ~/virsh: dom- links to bob's directories and /etc, a verb file linked to /etc/shadow,
+    // ~/wirt/command/vm/web a link to bob's open directory, and a file already in place.
+    h.users.sh(mallory, "rm '" + mallory.home().resolve("virsh") + "' && mkdir -p '" + dom(mallory, "web")
+        + "' '" + h.tree(mallory).resolve("command/vm/db") + "' '" + dom(mallory, "db") + "'"
+        + " && ln -s '" + bob.home().resolve("virsh/dom-db") + "' '" + dom(mallory, "bobs") + "'"
+        + " && ln -s /etc '" + dom(mallory, "etc") + "'"
+        + " && ln -s /etc/shadow '" + dom(mallory, "web") + "/stop'"
+        + " && touch '" + dom(mallory, "web") + "/start' '" + dom(mallory, "db") + "/start'"
+        + " && touch '" + h.tree(mallory).resolve("command/vm/db/start") + "'"
+        + " && rm -rf '" + h.tree(mallory).resolve("command/vm/web") + "' && ln -s '" + open + "' '"
+        + h.tree(mallory).resolve("command/vm/web") + "'");
+    Run run = wirtctl("--config", h.configFile().toString(), "migrate-tree", mallory.name());
+    assertEquals(ExitCode.FAILED, run.code(), run.toString());
+    assertEquals("skipped " + m + "/virsh/dom-bobs: is a symbolic link, not a directory; not followed\n"
+        + "kept " + m + "/virsh/dom-db/start: " + m + "/wirt/command/vm/db/start exists and is not replaced\n"
+        + "skipped " + m + "/virsh/dom-etc: is a symbolic link, not a directory; not followed\n"
+        + "skipped " + m + "/virsh/dom-web/stop: is a symbolic link; wirt accepts only regular files\n"
+        + "moved " + m + "/virsh/dom-web/start -> " + m + "/wirt/command/vm/web/start\n", run.out());
+    assertEquals("wirtctl migrate-tree: 1 pending command was not moved; " + m + "/virsh stays and is still"
+        + " served; see above, then run migrate-tree again\n", run.err());
+    try (Stream<Path> inOpen = Files.list(open)) {
+      assertEquals(List.of(), inOpen.toList(), "nothing was moved into bob's directory");
+    }
+    assertTrue(Files.isDirectory(h.tree(mallory).resolve("command/vm/web"), LinkOption.NOFOLLOW_LINKS),
+        "the link in mallory's tree was replaced by her own directory");
+    assertTrue(Files.exists(h.tree(mallory).resolve("command/vm/web/start")));
+    assertTrue(Files.exists(bob.home().resolve("virsh/dom-db/start")), "bob's command stays");
+    assertTrue(Files.exists(dom(mallory, "db").resolve("start")), "the file in the way is not replaced");
+    assertTrue(Files.isSymbolicLink(dom(mallory, "web").resolve("stop")), "the link stays where it was");
+    assertTrue(Files.isDirectory(mallory.home().resolve("virsh"), LinkOption.NOFOLLOW_LINKS), "~/virsh stays");
+    assertEquals(0, (int) Files.getAttribute(Path.of("/etc/shadow"), "unix:uid"));
+    assertTrue(Files.exists(Path.of("/etc/shadow")), "nothing of /etc was moved");
+  }
+
+  @Test
+  void migrateTreeRefusesWhomWirtDoesNotServe() throws Exception {
+    h = new WirtdFixture("test:///default", ON);
+    userWithWeb();
+    Run root = wirtctl("--config", h.configFile().toString(), "migrate-tree", "root");
+    assertEquals(ExitCode.FAILED, root.code(), root.toString());
+    assertEquals("wirtctl migrate-tree: root is not served by wirt (not in the configuration's users);"
+        + " nothing done\n", root.err());
+    Run odd = wirtctl("--config", h.configFile().toString(), "migrate-tree", "../etc");
+    assertEquals(ExitCode.USAGE, odd.code(), odd.toString());
+    assertEquals("wirtctl migrate-tree: '../etc' is not a user name\n", odd.err());
+  }
+
   private record Run(ExitCode code, String out, String err) {}
 
   private static Run wirtctl(String... args) {
