@@ -32,16 +32,17 @@ import picocli.CommandLine.Parameters;
  * link. Root's own home is never migrated.
  */
 @Command(name = "migrate-tree", mixinStandardHelpOptions = true,
-    description = {"Moves a user from the old cron script's ~/virsh/dom-<vm>/<verb> files to",
-        "~/wirt/command/vm/<vm>/<verb>, as that user: creates ~/wirt if missing, moves each",
-        "pending command keeping its time (never replacing a file), then renames ~/virsh to",
-        "~/virsh.migrated with its history and logs, so it is no longer served."})
+    description = {"Moves a user from the old cron script's ~/virsh to ~/wirt.",
+        "As that user: creates ~/wirt if missing, moves each pending",
+        "~/virsh/dom-<vm>/<verb> to ~/wirt/command/vm/<vm>/<verb> keeping its time",
+        "(never replacing a file), then renames ~/virsh to ~/virsh.migrated with its",
+        "history and logs, so that wirtd no longer serves it."})
 final class MigrateTreeCommand implements Callable<Integer> {
   /** The old directory's name when {@code legacyTreeDir} is not set: the cron script's. */
   static final String DEFAULT_LEGACY_DIR = "virsh";
 
   @ParentCommand WirtctlCommand parent;
-  @Parameters(index = "0", paramLabel = "<user>") String user;
+  @Parameters(index = "0", paramLabel = "<user>", description = "the user to migrate") String user;
   @Option(names = "--dry-run", description = "say what would be done, change nothing") boolean dryRun;
 
   @Override
