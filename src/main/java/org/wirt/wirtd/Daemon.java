@@ -201,6 +201,7 @@ public final class Daemon implements DaemonControl, AutoCloseable {
     List<String> restart = new ArrayList<>();
     check(restart, "libvirtUri", old.libvirtUri(), next.libvirtUri());
     check(restart, "treeDir", old.treeDir(), next.treeDir());
+    check(restart, "legacyTreeDir", String.valueOf(old.legacyTreeDir()), String.valueOf(next.legacyTreeDir()));
     check(restart, "stateDir", old.stateDir(), next.stateDir());
     check(restart, "logDir", old.logDir(), next.logDir());
     check(restart, "workers", old.workers(), next.workers());

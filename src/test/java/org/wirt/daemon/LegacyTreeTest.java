@@ -208,12 +208,35 @@ class LegacyTreeTest {
       try (Stream<Path> left = Files.list(web)) {
         assertEquals(List.of(), left.toList(), "nothing is left in dom-web");
       }
+      Await.until("the refusals notified", () -> h.notified.size() >= 3);
+      assertEquals(List.of(mallory.name() + "/web start rejected", mallory.name() + "/web stop rejected",
+          mallory.name() + "/web destroy rejected"), h.notified, "mailed like any refusal");
       assertEquals(atime, Files.getAttribute(secret, "lastAccessTime"), "root's file was not read");
       assertEquals("root's secret", Files.readString(secret));
       assertNothingElseServed(mallory, 3);
     } finally {
       RealUsers.root("rm", "-rf", secretDir.toString());
     }
+  }
+
+  @Test
+  void aVmThatIsNotTheUsersIsRefusedAsInTheTree() throws Exception {
+    h = new WirtdFixture("test:///default", ON);
+    User alice = userWithWeb();
+    User bob = userWithWeb();
+    h.domain(bob.name() + "-db", bob, "db");
+    h.start();
+    oldLayout(alice, "db");
+    h.users.run(alice, "touch", dom(alice, "db").resolve("start").toString());
+    JsonNode line = h.awaitHistory(alice, 1);
+    assertEquals("rejected", line.get("result").asText(), line.toString());
+    assertEquals("db", line.get("vm").asText());
+    assertTrue(line.get("message").asText().startsWith("~" + alice.name() + "/virsh/dom-db/start: "),
+        line.toString());
+    assertTrue(line.get("message").asText().contains("wirtctl assign"), line.toString());
+    assertTrue(Files.exists(h.tree(alice).resolve("logs/vm/db.log")));
+    h.awaitState(bob, "db", "shutoff");
+    assertEquals(0, h.history(bob).size(), "bob's db was not touched");
   }
 
   @Test
