@@ -71,8 +71,13 @@ public final class LegacyMigration {
         lines.add((dryRun ? "would create " : "created ") + tree.where());
       }
       List<Entry> dirs = new ArrayList<>();
-      BoundedListing.forEachEntry(old, HomeTree.MAX_VM_DIRECTORIES,
-          name -> name.startsWith(LegacyTree.PREFIX), dirs::add);
+      if (BoundedListing.forEachEntry(old, HomeTree.MAX_VM_DIRECTORIES,
+          name -> name.startsWith(LegacyTree.PREFIX), dirs::add)) {
+        // What this pass did not look at stays, and so does ~/virsh until a later pass.
+        left++;
+        lines.add("kept the rest of " + from + ": more than " + HomeTree.MAX_VM_DIRECTORIES
+            + " names, of which the first are done; run migrate-tree again");
+      }
       dirs.sort((a, b) -> a.name().display().compareTo(b.name().display()));
       Fd root = dryRun && created ? null : tree.openRoot();
       try {
@@ -102,7 +107,12 @@ public final class LegacyMigration {
     }
     List<Entry> files = new ArrayList<>();
     try (Fd from = TreeIo.openDir(old, LegacyTree.PREFIX + vm, dirWhere)) {
-      BoundedListing.forEachEntry(from, CommandDirectory.MAX_LISTED, name -> !TreeNames.ignored(name), files::add);
+      if (BoundedListing.forEachEntry(from, CommandDirectory.MAX_LISTED, name -> !TreeNames.ignored(name),
+          files::add)) {
+        left++;
+        lines.add("kept the rest of " + dirWhere + ": more than " + CommandDirectory.MAX_LISTED
+            + " names, of which the first are done; run migrate-tree again");
+      }
       files.sort((a, b) -> Long.compare(a.mtimeNanos(), b.mtimeNanos()));
       if (files.isEmpty()) {
         return;

@@ -137,4 +137,23 @@ class LegacyTreeFilesTest extends RealTreeFixture {
       RealUsers.root("rm", "-rf", open.toString(), root.toString());
     }
   }
+
+  @Test
+  void aMigrationOfMoreFilesThanOneListingTakesTwoPassesAndRetiresTheOldDirectoryOnlyAtTheEnd() throws IOException {
+    asAliceHome("mkdir -p virsh/dom-web && cd virsh/dom-web && for i in $(seq 1 4100); do : > status.t$i; done");
+    LegacyMigration.Report first = legacy.migrate(org.wirt.command.Names::isVm, false);
+    assertEquals(4096, first.moved());
+    assertEquals(1, first.left());
+    assertFalse(first.retired());
+    assertEquals("kept the rest of ~" + alice.name() + "/virsh/dom-web: more than 4096 names, of which the"
+        + " first are done; run migrate-tree again", first.lines().get(0));
+    assertTrue(Files.isDirectory(virsh), "~/virsh stays while commands wait in it");
+    LegacyMigration.Report second = legacy.migrate(org.wirt.command.Names::isVm, false);
+    assertEquals(4, second.moved());
+    assertEquals(0, second.left());
+    assertTrue(second.retired());
+    assertEquals(4100, names(root.resolve("command/vm/web")).size());
+    assertEquals(List.of(), names(alice.home().resolve("virsh.migrated/dom-web")));
+    assertEquals(alice.uid(), uid(alice.home().resolve("virsh.migrated")));
+  }
 }
