@@ -1,10 +1,10 @@
 package org.wirt.serve;
 
 import java.io.IOException;
+import java.nio.file.NoSuchFileException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.nio.file.NoSuchFileException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -37,6 +37,7 @@ import org.wirt.tree.LegacyTree;
  */
 final class Backlogs {
   private static final Logger log = LoggerFactory.getLogger(Backlogs.class);
+
   /**
    * How long a regular file nobody announced as complete must stay unchanged before it is taken:
    * a file that was created but not yet closed may still be being written.

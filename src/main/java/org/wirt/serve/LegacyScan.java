@@ -92,8 +92,9 @@ final class LegacyScan {
         if (vm.isEmpty()) {
           notServed(user, where, LegacyNames.problem(e.name()));
         } else if (e.type() != EntryType.DIRECTORY) {
-          notServed(user, where, where + " is " + e.type().phrase()
-              + ", not a directory; wirt never follows links in a home and serves only a directory there");
+          notServed(user, where, where + (e.type() == EntryType.SYMLINK
+              ? " is a symbolic link; wirt never follows links in a home"
+              : " is " + e.type().phrase() + ", not a directory") + "; only a directory is served");
         } else {
           vms.add(vm.get());
           if (d.hasCommands()) {

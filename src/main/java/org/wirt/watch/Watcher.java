@@ -159,16 +159,22 @@ public final class Watcher implements Runnable, AutoCloseable {
       for (String vm : vms) {
         VmKey key = new VmKey(user, vm);
         if (!legacyVmWatches.containsKey(key) && watchedPerUser.getOrDefault(user, 0) < perUser) {
-          int wd = legacy.addWatch(inotify, vm, COMMANDS_MASK);
-          targets.put(wd, new Target(user, vm, true));
-          legacyVmWatches.put(key, wd);
-          watchedPerUser.merge(user, 1, Integer::sum);
+          try {
+            int wd = legacy.addWatch(inotify, vm, COMMANDS_MASK);
+            targets.put(wd, new Target(user, vm, true));
+            legacyVmWatches.put(key, wd);
+            watchedPerUser.merge(user, 1, Integer::sum);
+          } catch (WatchLimitException e) {
+            throw e;
+          } catch (IOException e) {
+            // Swapped for a link since the scan, or gone: not watched; the next scan looks again.
+            log.debug("cannot watch user={} dir={}/{}{}", user, legacy.where(), LegacyTree.PREFIX, vm, e);
+          }
         }
       }
     } catch (WatchLimitException e) {
       degrade(user, "the inotify watch limit is reached (fs.inotify.max_user_watches)", e);
     } catch (IOException e) {
-      // A dom- directory swapped for a link meanwhile: not watched; the sweep looks again.
       log.debug("cannot watch user={} dir={}", user, legacy.where(), e);
     }
   }

@@ -113,6 +113,23 @@ class LegacyTreeTest {
   }
 
   @Test
+  void inotifyPicksUpTheOldLayoutWithoutASweep() throws Exception {
+    // No periodic sweep during the test: only inotify can announce these files.
+    h = new WirtdFixture("test:///default", ON + "\"sweepIntervalSeconds\": 3600,");
+    User alice = userWithWeb();
+    h.domain(alice.name() + "-db", alice, "db");
+    oldLayout(alice, "web");
+    h.start();
+    h.users.run(alice, "touch", dom(alice, "web").resolve("start").toString());
+    assertEquals("start", h.awaitHistory(alice, 1).get("verb").asText());
+    // A dom- directory made after the sweep: the watch on ~/virsh announces it, then its file.
+    h.users.sh(alice, "mkdir '" + dom(alice, "db") + "' && touch '" + dom(alice, "db") + "/start'");
+    JsonNode db = h.awaitHistory(alice, 2);
+    assertEquals("db", db.get("vm").asText(), db.toString());
+    assertEquals("ok", db.get("result").asText(), db.toString());
+  }
+
+  @Test
   void aUserWithOnlyVirshGetsATreeOfTheirOwn() throws Exception {
     h = new WirtdFixture("test:///default", ON);
     User carol = userWithWeb();
