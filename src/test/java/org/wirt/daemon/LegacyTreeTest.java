@@ -251,7 +251,8 @@ class LegacyTreeTest {
     assertTrue(line.get("message").asText().startsWith("~" + alice.name() + "/virsh/dom-db/start: "),
         line.toString());
     assertTrue(line.get("message").asText().contains("wirtctl assign"), line.toString());
-    assertTrue(Files.exists(h.tree(alice).resolve("logs/vm/db.log")));
+    // The VM log is written after the history line.
+    Await.until("the refusal in logs/vm/db.log", () -> Files.exists(h.tree(alice).resolve("logs/vm/db.log")));
     h.awaitState(bob, "db", "shutoff");
     assertEquals(0, h.history(bob).size(), "bob's db was not touched");
   }
