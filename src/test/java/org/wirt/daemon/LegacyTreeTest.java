@@ -333,6 +333,28 @@ class LegacyTreeTest {
   }
 
   @Test
+  void migratingWhileWirtdServesRunsEveryCommandExactlyOnce() throws Exception {
+    h = new WirtdFixture("test:///default", ON);
+    User alice = userWithWeb();
+    oldLayout(alice, "web");
+    Path staging = alice.home().resolve("virsh/.staging");
+    h.users.sh(alice, "mkdir '" + staging + "' && cd '" + staging + "' && for i in $(seq 1 60); do"
+        + " touch -d @$((1577836800 + i)) status.s$i; done && cd .. && rm -rf dom-web"
+        + " && mv -T .staging dom-web");
+    h.start();
+    // wirtd serves from ~/virsh while the files move away under it.
+    Run run = wirtctl("--config", h.configFile().toString(), "migrate-tree", alice.name());
+    assertEquals(ExitCode.OK, run.code(), run.toString());
+    h.awaitHistory(alice, 60);
+    h.daemon().sweepNow();
+    assertNothingElseServed(alice, 60);
+    List<String> tags = h.history(alice).stream().limit(60).map(l -> l.get("tag").asText()).toList();
+    assertEquals(java.util.stream.IntStream.rangeClosed(1, 60).mapToObj(n -> "s" + n).toList(), tags,
+        "each once, oldest first, wherever it was when it ran");
+    assertFalse(Files.exists(alice.home().resolve("virsh")));
+  }
+
+  @Test
   void migrateTreeFollowsNoLinkAndReplacesNothing() throws Exception {
     h = new WirtdFixture("test:///default", ON);
     User mallory = userWithWeb();
