@@ -130,6 +130,28 @@ class LegacyTreeTest {
   }
 
   @Test
+  void theOldDirectoriesShareTheUsersWatchBudgetAndThoseLeftOverAreSwept() throws Exception {
+    h = new WirtdFixture("test:///default", ON + "\"limits\": {\"watchesPerUser\": 2},");
+    User alice = userWithWeb();
+    for (String vm : List.of("a", "b", "c")) {
+      h.domain(alice.name() + "-" + vm, alice, vm);
+    }
+    h.users.sh(alice, "mkdir -p '" + dom(alice, "a") + "' '" + dom(alice, "b") + "' '" + dom(alice, "c") + "'");
+    h.start();
+    h.daemon().sweepNow();
+    // command/vm and ~/virsh themselves, and two VM directories: the tree's own four come first,
+    // so none of the budget is left for the three dom- directories (uncapped: 2 + 4 + 3).
+    assertEquals(4, h.daemon().overview().watches());
+    for (String vm : List.of("a", "b", "c")) {
+      h.users.run(alice, "touch", dom(alice, vm).resolve("start").toString());
+    }
+    h.awaitHistory(alice, 3);
+    assertEquals(List.of("a", "b", "c"), h.history(alice).stream().map(l -> l.get("vm").asText()).sorted().toList(),
+        "the unwatched ones are served by the sweep");
+    assertEquals(4, h.daemon().overview().watches());
+  }
+
+  @Test
   void aUserWithOnlyVirshGetsATreeOfTheirOwn() throws Exception {
     h = new WirtdFixture("test:///default", ON);
     User carol = userWithWeb();
