@@ -12,6 +12,8 @@ import org.wirt.text.Fields;
  *
  * @param users an explicit map from user name to home directory that replaces the group's members
  *     from NSS (tests and the demo); empty means "use NSS"
+ * @param legacyTreeDir the old cron script's directory in each home ({@code virsh}), whose {@code
+ *     dom-<vm>/<verb>} files are served like {@code command/vm/<vm>/<verb>}; null: not served
  */
 public record Config(
     String group,
@@ -31,13 +33,19 @@ public record Config(
     LimitsConfig limits,
     ConsoleConfig console,
     MetricsConfig metrics,
-    Map<String, Path> users) {
+    Map<String, Path> users,
+    String legacyTreeDir) {
 
   public Config {
     Fields.requireNonNull("group adminGroup treeDir libvirtUri domainNamePattern stateDir logDir mail"
         + " quotas images limits console metrics", group, adminGroup, treeDir, libvirtUri,
         domainNamePattern, stateDir, logDir, mail, quotas, images, limits, console, metrics);
     users = Map.copyOf(users);
+  }
+
+  /** Returns the old layout's directory ({@code virsh}) if serving it is on. */
+  public Optional<String> legacyTree() {
+    return Optional.ofNullable(legacyTreeDir);
   }
 
   public Duration sweepInterval() {
@@ -59,6 +67,6 @@ public record Config(
         membersRefreshSeconds, workers, maxCommandBytes, state, logs, mail, quotas, images,
         limits, new ConsoleConfig(state.resolveSibling("run"), console.idle(), console.total(),
             console.sessions(), logs.resolve("console"), console.addressPoll()), metrics,
-        demoUsers);
+        demoUsers, legacyTreeDir);
   }
 }

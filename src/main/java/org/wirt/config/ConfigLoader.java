@@ -103,7 +103,7 @@ public final class ConfigLoader {
     Obj top = new Obj(source, "", root);
     top.allow("group", "adminGroup", "treeDir", "libvirtUri", "domainNamePattern",
         "sweepIntervalSeconds", "membersRefreshSeconds", "workers", "maxCommandBytes",
-        "stateDir", "logDir", "mail", "quotas", "images", "limits", "console", "metrics", "users");
+        "stateDir", "logDir", "mail", "quotas", "images", "limits", "console", "metrics", "users", "legacyTreeDir");
     String pattern = top.string("domainNamePattern", "{user}-{vm}");
     if (!pattern.contains("{user}") || !pattern.contains("{vm}")) {
       throw top.bad("domainNamePattern", "must contain both {user} and {vm}, like \"{user}-{vm}\"");
@@ -131,7 +131,18 @@ public final class ConfigLoader {
         limits(top.object("limits")),
         console(top.object("console"), logDir),
         metrics(top.object("metrics")),
-        users(top.object("users")));
+        users(top.object("users")),
+        legacyTreeDir(top, treeDir));
+  }
+
+  /** The old cron script's {@code ~/virsh} (issue 15): null, the default, serves nothing there. */
+  private static String legacyTreeDir(Obj top, String treeDir) throws ConfigException {
+    String dir = top.optionalString("legacyTreeDir");
+    if (dir != null && (dir.isEmpty() || dir.contains("/") || dir.startsWith(".") || dir.equals(treeDir))) {
+      throw top.bad("legacyTreeDir", "must be null (off) or one directory name inside the home other"
+          + " than treeDir, like \"virsh\"");
+    }
+    return dir;
   }
 
   private static String libvirtUri(Obj top) throws ConfigException {

@@ -16,6 +16,7 @@ import org.wirt.status.StatusKeeper;
 import org.wirt.tree.Entry;
 import org.wirt.tree.FileFacts;
 import org.wirt.tree.HomeTree;
+import org.wirt.tree.LegacyTree;
 import org.wirt.tree.ReadResult;
 import org.wirt.verbs.Checked;
 import org.wirt.verbs.Verbs;
@@ -34,7 +35,8 @@ final class Admission {
   private final int maxCommandBytes;
 
   /** A command that passed its checks: its name, its file's content, and what it will do. */
-  record Accepted(CommandName name, ReadResult.Content content, Checked checked, Command command) {}
+  record Accepted(CommandName name, ReadResult.Content content, Checked checked, Command command,
+      LegacyTree legacy) {}
 
   Admission(StatusKeeper statuses, Verbs verbs, Journal journal, int maxCommandBytes) {
     this.statuses = Objects.requireNonNull(statuses, "statuses");
@@ -50,6 +52,15 @@ final class Admission {
    */
   Accepted check(HomeTree tree, String vm, Entry entry)
       throws Refusal, IOException, HypervisorException {
+    return check(tree, null, vm, entry);
+  }
+
+  /**
+   * As {@link #check(HomeTree, String, Entry)}, for an entry of the old layout's {@code
+   * dom-<vm>/} if {@code legacy} is not null: the same checks, the same records.
+   */
+  Accepted check(HomeTree tree, LegacyTree legacy, String vm, Entry entry)
+      throws Refusal, IOException, HypervisorException {
     Optional<String> overBudget = statuses.overBudget(tree);
     if (overBudget.isPresent()) {
       throw new Refusal(overBudget.get());
@@ -57,13 +68,14 @@ final class Admission {
     CommandName name = CommandName.parse(entry.name().text().orElseThrow(() -> new Refusal(
         "the name is not UTF-8 text or holds control characters; a command file is named "
             + "<verb> or <verb>.<tag>")));
-    ReadResult read = tree.readCommand(vm, entry.name(), maxCommandBytes);
+    ReadResult read = legacy == null ? tree.readCommand(vm, entry.name(), maxCommandBytes)
+        : legacy.readCommand(vm, entry.name(), maxCommandBytes);
     if (read instanceof ReadResult.Refused refused) {
       throw new Refusal(refused.problem());
     }
     ReadResult.Content content = (ReadResult.Content) read;
     Command command = CommandParser.parse(name.verb(), content.bytes());
-    return new Accepted(name, content, verbs.check(tree, vm, command), command);
+    return new Accepted(name, content, verbs.check(tree, vm, command), command, legacy);
   }
 
   /**
@@ -87,7 +99,9 @@ final class Admission {
       return Optional.empty();
     }
     try {
-      if (tree.removeCommand(vm, entry.name(), facts)) {
+      boolean removed = a.legacy() == null ? tree.removeCommand(vm, entry.name(), facts)
+          : a.legacy().removeCommand(vm, entry.name(), facts);
+      if (removed) {
         return Optional.of(claim);
       }
       log.info("withdrawn before it ran user={} entry={}", user, where);

@@ -1,26 +1,33 @@
 package org.wirt.serve;
 
 import java.io.IOException;
+import java.nio.file.NoSuchFileException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.wirt.queue.Scheduler;
 import org.wirt.queue.VmKey;
 import org.wirt.tree.Entry;
 import org.wirt.tree.EntryName;
 import org.wirt.tree.EntryType;
 import org.wirt.tree.HomeTree;
+import org.wirt.tree.LegacyTree;
 
 /**
  * Which of a VM's command files is served next (SPEC 4): oldest first by modification time, a time
@@ -29,6 +36,8 @@ import org.wirt.tree.HomeTree;
  * directory changed.
  */
 final class Backlogs {
+  private static final Logger log = LoggerFactory.getLogger(Backlogs.class);
+
   /**
    * How long a regular file nobody announced as complete must stay unchanged before it is taken:
    * a file that was created but not yet closed may still be being written.
@@ -45,7 +54,7 @@ final class Backlogs {
 
   /** What a VM's last listing found, oldest first, and which names inotify said are complete. */
   private static final class Backlog {
-    final ArrayDeque<Entry> pending = new ArrayDeque<>();
+    final ArrayDeque<Item> pending = new ArrayDeque<>();
     final Set<EntryName> complete = new HashSet<>();
     boolean truncated;
   }
@@ -55,7 +64,14 @@ final class Backlogs {
    *
    * @param more whether the VM may have more commands
    */
-  record Next(Entry entry, boolean more) {}
+  record Next(Entry entry, boolean more, LegacyTree legacy) {
+    Next(Entry entry, boolean more) {
+      this(entry, more, null);
+    }
+  }
+
+  /** An entry of {@code command/vm/<vm>/}, or with {@code legacy} of {@code ~/virsh/dom-<vm>/}. */
+  private record Item(Entry entry, LegacyTree legacy) {}
 
   Backlogs(Scheduler scheduler, Clock clock, ScheduledExecutorService timer) {
     this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
@@ -85,8 +101,9 @@ final class Backlogs {
         if (scheduler.takeDirty(key) || backlog.pending.isEmpty()) {
           relist(tree, key.vm(), backlog);
         }
-        Entry entry = take(key, backlog);
-        return new Next(entry, !backlog.pending.isEmpty() || backlog.truncated);
+        Item item = take(key, backlog);
+        return new Next(item == null ? null : item.entry(),
+            !backlog.pending.isEmpty() || backlog.truncated, item == null ? null : item.legacy());
       }
     } catch (IOException e) {
       backlogs.remove(key);
@@ -104,18 +121,60 @@ final class Backlogs {
     // Oldest first by modification time; a time in the future counts as now; ties by name.
     Comparator<Entry> order = Comparator.<Entry>comparingLong(e -> Math.min(e.mtimeNanos(), now))
         .thenComparing((a, b) -> Arrays.compareUnsigned(a.name().raw(), b.name().raw()));
-    HomeTree.Listing listing = tree.oldestCommands(vm, BACKLOG, order);
+    Optional<LegacyTree> legacy = tree.legacy();
+    if (legacy.isEmpty()) {
+      HomeTree.Listing listing = tree.oldestCommands(vm, BACKLOG, order);
+      backlog.pending.clear();
+      listing.oldest().forEach(e -> backlog.pending.add(new Item(e, null)));
+      backlog.truncated = listing.total() > BACKLOG || listing.capped();
+      return;
+    }
+    relistBoth(tree, legacy.get(), vm, backlog, order);
+  }
+
+  /**
+   * Lists {@code command/vm/<vm>/} and {@code ~/virsh/dom-<vm>/} as one VM's commands (issue 15):
+   * one order across both, so the oldest file is served first wherever it is. Either directory
+   * may be missing; the VM's directory in the tree is missing until wirtd makes it.
+   */
+  private void relistBoth(HomeTree tree, LegacyTree legacy, String vm, Backlog backlog,
+      Comparator<Entry> order) throws IOException {
+    HomeTree.Listing main;
+    IOException mainMissing = null;
+    try {
+      main = tree.oldestCommands(vm, BACKLOG, order);
+    } catch (NoSuchFileException e) {
+      mainMissing = e;
+      main = new HomeTree.Listing(List.of(), 0, false);
+    }
+    HomeTree.Listing old;
+    try {
+      old = legacy.oldestCommands(vm, BACKLOG, order);
+    } catch (IOException e) {
+      // A dom- link or a missing directory: the scan says why, once; nothing is served there.
+      log.debug("cannot list user={} dir={}/{}{}", tree.identity().user(), legacy.where(),
+          LegacyTree.PREFIX, vm, e);
+      if (mainMissing != null) {
+        throw mainMissing;
+      }
+      old = new HomeTree.Listing(List.of(), 0, false);
+    }
+    List<Item> merged = new ArrayList<>(main.oldest().size() + old.oldest().size());
+    main.oldest().forEach(e -> merged.add(new Item(e, null)));
+    old.oldest().forEach(e -> merged.add(new Item(e, legacy)));
+    merged.sort(Comparator.comparing(Item::entry, order));
     backlog.pending.clear();
-    backlog.pending.addAll(listing.oldest());
-    backlog.truncated = listing.total() > BACKLOG || listing.capped();
+    backlog.pending.addAll(merged.subList(0, Math.min(BACKLOG, merged.size())));
+    backlog.truncated = main.total() + old.total() > BACKLOG || main.capped() || old.capped();
   }
 
   /** Takes the first entry that may be served now, or null; defers files still being written. */
-  private Entry take(VmKey key, Backlog backlog) {
+  private Item take(VmKey key, Backlog backlog) {
     long now = nanos(clock.instant());
     boolean deferred = false;
-    for (Iterator<Entry> it = backlog.pending.iterator(); it.hasNext(); ) {
-      Entry e = it.next();
+    for (Iterator<Item> it = backlog.pending.iterator(); it.hasNext(); ) {
+      Item item = it.next();
+      Entry e = item.entry();
       long age = now - e.mtimeNanos();
       // A time in the future counts as now for ordering, but must not defer the file forever.
       boolean young = age >= 0 && age < SETTLE.toNanos();
@@ -125,7 +184,7 @@ final class Backlogs {
       }
       it.remove();
       backlog.complete.remove(e.name());
-      return e;
+      return item;
     }
     if (deferred) {
       timer.schedule(() -> scheduler.signal(key), SETTLE.toMillis(), TimeUnit.MILLISECONDS);

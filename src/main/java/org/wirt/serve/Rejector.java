@@ -21,6 +21,7 @@ import org.wirt.status.Result;
 import org.wirt.status.StatusKeeper;
 import org.wirt.tree.EntryName;
 import org.wirt.tree.HomeTree;
+import org.wirt.tree.LegacyTree;
 
 /**
  * Refuses an entry (SPEC 7): moves it to {@code rejected/} and records why. A user's refusals are
@@ -63,13 +64,25 @@ public final class Rejector {
    * command/vm/<name>} itself.
    */
   void reject(HomeTree tree, String vm, EntryName name, String problem, Instant started) {
+    reject(tree, null, vm, name, problem, started);
+  }
+
+  /**
+   * As {@link #reject(HomeTree, String, EntryName, String, Instant)}, for {@code
+   * ~/virsh/dom-<vm>/<name>} of the old layout if {@code legacy} is not null: moved to the tree's
+   * {@code rejected/} and recorded in the tree.
+   */
+  void reject(HomeTree tree, LegacyTree legacy, String vm, EntryName name, String problem,
+      Instant started) {
     String user = tree.identity().user();
-    String where = vm == null
+    String where = legacy != null ? legacy.where(vm, name)
+        : vm == null
         ? "command/vm/" + name.display()
         : "command/vm/" + vm + "/" + name.display();
     String message = where + ": " + problem;
     try {
-      message += " (moved to rejected/" + tree.reject(vm, name) + ")";
+      message += " (moved to rejected/"
+          + (legacy != null ? legacy.reject(vm, name) : tree.reject(vm, name)) + ")";
     } catch (NoSuchFileException e) {
       return;
     } catch (IOException e) {

@@ -17,11 +17,18 @@ import org.wirt.users.Member;
  */
 public final class Roster {
   private final String treeDir;
+  private final String legacyDir;
   private final Clock clock;
   private volatile Map<String, HomeTree> trees = Map.of();
 
   public Roster(String treeDir, Clock clock) {
+    this(treeDir, null, clock);
+  }
+
+  /** As {@link #Roster(String, Clock)}, also serving each home's {@code legacyDir} unless null. */
+  public Roster(String treeDir, String legacyDir, Clock clock) {
     this.treeDir = Objects.requireNonNull(treeDir, "treeDir");
+    this.legacyDir = legacyDir;
     this.clock = Objects.requireNonNull(clock, "clock");
   }
 
@@ -36,7 +43,7 @@ public final class Roster {
       HomeTree old = trees.get(m.name());
       boolean same = old != null && old.identity().equals(m.identity())
           && old.root().equals(m.home().resolve(treeDir));
-      next.put(m.name(), same ? old : new HomeTree(m.identity(), m.home(), treeDir, clock));
+      next.put(m.name(), same ? old : new HomeTree(m.identity(), m.home(), treeDir, clock, legacyDir));
     }
     Set<String> gone = new TreeSet<>(trees.keySet());
     gone.removeAll(next.keySet());

@@ -36,6 +36,7 @@ public final class UserScanner {
   private final StatusKeeper statuses;
   private final Rejector rejector;
   private final Clock clock;
+  private final LegacyScan legacy;
 
   public UserScanner(Owners owners, Watcher watcher, Scheduler scheduler, StatusKeeper statuses,
       Rejector rejector, Clock clock) {
@@ -45,6 +46,7 @@ public final class UserScanner {
     this.statuses = Objects.requireNonNull(statuses, "statuses");
     this.rejector = Objects.requireNonNull(rejector, "rejector");
     this.clock = Objects.requireNonNull(clock, "clock");
+    this.legacy = new LegacyScan(watcher, scheduler);
   }
 
   /**
@@ -112,7 +114,7 @@ public final class UserScanner {
         }
       }
       if (skeleton) {
-        if (!tree.exists()) {
+        if (!tree.exists() && !legacy.adoptTree(tree)) {
           watcher.forget(user);
           checked.remove(user);
           return false;
@@ -168,6 +170,7 @@ public final class UserScanner {
           }
         }
       }
+      legacy.scan(tree);
       if (deferStatuses) {
         return true;
       } else if (refreshStatuses || recheckFacts) {

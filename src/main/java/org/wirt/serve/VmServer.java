@@ -28,6 +28,7 @@ import org.wirt.threads.ThreadFailures;
 import org.wirt.tree.Entry;
 import org.wirt.tree.EntryName;
 import org.wirt.tree.HomeTree;
+import org.wirt.tree.LegacyTree;
 import org.wirt.verbs.Checked;
 import org.wirt.verbs.Verbs;
 
@@ -52,6 +53,7 @@ public final class VmServer {
   private final Verbs verbs;
   private final Journal journal;
   private final InternalCommands internal;
+  private final LegacyNotices legacyNotices = new LegacyNotices();
 
   /** As the full constructor, for a daemon that queues no commands of its own. */
   public VmServer(Roster roster, Scheduler scheduler, Verbs verbs, StatusKeeper statuses,
@@ -119,19 +121,20 @@ public final class VmServer {
     if (next.entry() == null) {
       return CompletableFuture.completedFuture(next.more());
     }
-    return handle(tree.get(), key.vm(), next.entry()).thenApply(done -> next.more());
+    return handle(tree.get(), next.legacy(), key.vm(), next.entry()).thenApply(done -> next.more());
   }
 
   /** Checks, claims, runs and records one entry. */
-  private CompletableFuture<Void> handle(HomeTree tree, String vm, Entry entry) {
+  private CompletableFuture<Void> handle(HomeTree tree, LegacyTree legacy, String vm, Entry entry) {
     Instant started = clock.instant();
     String user = tree.identity().user();
-    String where = "command/vm/" + vm + "/" + entry.name().display();
+    String where = legacy != null ? legacy.where(vm, entry.name())
+        : "command/vm/" + vm + "/" + entry.name().display();
     Admission.Accepted accepted;
     try {
-      accepted = admission.check(tree, vm, entry);
+      accepted = admission.check(tree, legacy, vm, entry);
     } catch (Refusal r) {
-      rejector.reject(tree, vm, entry.name(), r.getMessage(), started);
+      rejector.reject(tree, legacy, vm, entry.name(), r.getMessage(), started);
       return DONE;
     } catch (NoSuchFileException e) {
       return DONE;
@@ -163,10 +166,12 @@ public final class VmServer {
           + name.verb().fileName(), e);
       running = CompletableFuture.failedFuture(e);
     }
+    String from = legacy == null ? "" : legacyNotices.from(legacy, vm, entry.name());
     return running.handle((message, error) -> {
       Result result = error == null ? Result.OK : Result.FAILED;
       Outcome outcome = new Outcome(clock.instant(), user, vm, checked.domainName(),
-          name.verb().fileName(), name.tag(), result, error == null ? message : failure(error),
+          name.verb().fileName(), name.tag(), result,
+          from + (error == null ? message : failure(error)),
           Duration.between(started, clock.instant()).toMillis());
       statuses.finished(claim.get().id(), tree, vm, checked.domain(), outcome);
       metrics.commandLatency(Duration.ofNanos(Backlogs.nanos(clock.instant()) - entry.mtimeNanos()));

@@ -184,7 +184,7 @@ final class CommandDirectory {
    * {@link #MAX_COMMANDS_INSPECTED} names are all writes in progress (there may be more), so that
    * a directory of any size costs a bounded time.
    */
-  private static boolean holdsCommands(Fd dir) throws IOException {
+  static boolean holdsCommands(Fd dir) throws IOException {
     boolean[] found = {false};
     int[] seen = {0};
     dir.forEachName(raw -> {

@@ -14,6 +14,7 @@ import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -66,6 +67,7 @@ public final class HomeTree {
   private final CommandDirectory commands;
   private final RejectedEntries rejected;
   private final LogFiles logs;
+  private final LegacyTree legacy;
 
   /** The tree {@code home/treeDir} of {@code identity}; rejected entries are stamped in UTC. */
   public HomeTree(Identity identity, Path home, String treeDir) {
@@ -74,6 +76,14 @@ public final class HomeTree {
 
   /** As {@link #HomeTree(Identity, Path, String)}, with the clock that stamps rejected entries. */
   public HomeTree(Identity identity, Path home, String treeDir, Clock clock) {
+    this(identity, home, treeDir, clock, null);
+  }
+
+  /**
+   * As {@link #HomeTree(Identity, Path, String, Clock)}, also serving the old cron script's
+   * {@code home/legacyDir/dom-<vm>/} ({@link LegacyTree}) unless {@code legacyDir} is null.
+   */
+  public HomeTree(Identity identity, Path home, String treeDir, Clock clock, String legacyDir) {
     this.identity = Objects.requireNonNull(identity, "identity");
     this.home = Objects.requireNonNull(home, "home");
     this.treeDir = TreeNames.relative(treeDir);
@@ -82,6 +92,12 @@ public final class HomeTree {
     this.commands = new CommandDirectory(this);
     this.rejected = new RejectedEntries(this);
     this.logs = new LogFiles(this);
+    this.legacy = legacyDir == null ? null : new LegacyTree(this, legacyDir);
+  }
+
+  /** The old {@code ~/virsh} layout of this home, if wirtd serves it ({@code legacyTreeDir}). */
+  public Optional<LegacyTree> legacy() {
+    return Optional.ofNullable(legacy);
   }
 
   /** The user this tree belongs to. */
@@ -219,7 +235,12 @@ public final class HomeTree {
    * (same device and inode); returns false if it is gone or was replaced.
    */
   public boolean removeCommand(String vm, EntryName name, FileFacts expected) throws IOException {
-    return commands.removeCommand(vm, name, expected);
+    if (commands.removeCommand(vm, name, expected)) {
+      return true;
+    }
+    // A claim names the file, not its directory: after a crash, the claimed file may be one of
+    // the old layout's. Same device and inode, so it is the claimed file or nothing.
+    return legacy != null && legacy.removeCommand(vm, name, expected);
   }
 
   /**
@@ -409,6 +430,14 @@ public final class HomeTree {
     return clock;
   }
 
+  RejectedEntries rejectedEntries() {
+    return rejected;
+  }
+
+  List<String> treeDir() {
+    return treeDir;
+  }
+
   /** Thrown when the tree root is there but is not the user's directory. */
   private static final class NotTheUsersException extends IOException {
     private static final long serialVersionUID = 1L;
@@ -428,12 +457,12 @@ public final class HomeTree {
     }
   }
 
-  private FsIdentity.Scope assume() throws IOException {
+  FsIdentity.Scope assume() throws IOException {
     return FsIdentity.assume(identity.uid(), identity.gid(), identity.groups());
   }
 
   /** The home may be followed (it comes from NSS or the admin); nothing below it is. */
-  private Fd openRoot() throws IOException {
+  Fd openRoot() throws IOException {
     Fd root;
     try (Fd homeFd = openHome()) {
       root = TreeIo.walk(homeFd, treeDir, "~" + identity.user(), false);
@@ -451,7 +480,7 @@ public final class HomeTree {
     }
   }
 
-  private Fd openHome() throws IOException {
+  Fd openHome() throws IOException {
     try {
       return Fd.open(home.toString(), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
     } catch (ErrnoException e) {

@@ -37,19 +37,36 @@ final class RejectedEntries {
     String base = (vm == null ? "" : TreeNames.escape(TreeNames.bytes(vm)) + ".") + TreeNames.escape(raw)
         + "." + STAMP.format(tree.clock().instant());
     return tree.run(root -> {
-      try (Fd from = TreeIo.walk(root, source, rootWhere, false);
-          Fd rejected = tree.ensure(root, rootWhere, "rejected")) {
-        for (int n = 0; n < MAX_TRIES; n++) {
-          String candidate = n == 0 ? base : base + "." + n;
-          if (moveNoReplace(from, raw, rejected, candidate, where)) {
-            // debug: a flood of refusals must not flood the journal; Rejector logs what it records.
-            LOG.debug("rejected entry user={} entry={} to={}", tree.identity().user(), where, candidate);
-            return candidate;
-          }
-        }
-        throw new IOException("cannot find a free name in " + rootWhere + "/rejected for " + where);
+      try (Fd from = TreeIo.walk(root, source, rootWhere, false)) {
+        return moveInto(root, from, raw, base, where);
       }
     });
+  }
+
+  /**
+   * Moves the entry {@code raw} of {@code from} into {@code rejected/} of the open tree root under
+   * {@code base} or {@code base.<n>}, never replacing anything; the caller runs as the user.
+   *
+   * @return the new name in {@code rejected/}
+   */
+  String moveInto(Fd root, Fd from, byte[] raw, String base, String where) throws IOException {
+    String rootWhere = tree.where();
+    try (Fd rejected = tree.ensure(root, rootWhere, "rejected")) {
+      for (int n = 0; n < MAX_TRIES; n++) {
+        String candidate = n == 0 ? base : base + "." + n;
+        if (moveNoReplace(from, raw, rejected, candidate, where)) {
+          // debug: a flood of refusals must not flood the journal; Rejector logs what it records.
+          LOG.debug("rejected entry user={} entry={} to={}", tree.identity().user(), where, candidate);
+          return candidate;
+        }
+      }
+      throw new IOException("cannot find a free name in " + rootWhere + "/rejected for " + where);
+    }
+  }
+
+  /** The time stamp of a name in {@code rejected/}, now. */
+  String stamp() {
+    return STAMP.format(tree.clock().instant());
   }
 
   int prune(int keep) throws IOException {

@@ -16,6 +16,7 @@ import org.wirt.queue.VmKey;
 import org.wirt.threads.ThreadFailures;
 import org.wirt.tree.EntryName;
 import org.wirt.tree.HomeTree;
+import org.wirt.tree.LegacyTree;
 
 /**
  * Turns inotify events on users' command directories into signals (SPEC 4).
@@ -54,8 +55,19 @@ public final class Watcher implements Runnable, AutoCloseable {
   private volatile boolean running = true;
   private long overflows;
 
-  /** What a watch descriptor watches: a user's {@code command/vm}, or one VM's directory. */
-  private record Target(String user, String vm) {}
+  /** The old layout's watches (issue 15): each user's {@code ~/virsh}, and its {@code dom-<vm>/}. */
+  private final Map<String, Integer> legacyRootWatches = new ConcurrentHashMap<>();
+  private final Map<VmKey, Integer> legacyVmWatches = new ConcurrentHashMap<>();
+
+  /**
+   * What a watch descriptor watches: a user's {@code command/vm}, or one VM's directory; with
+   * {@code legacy}, {@code ~/virsh} or a {@code dom-<vm>/} of the old layout.
+   */
+  private record Target(String user, String vm, boolean legacy) {
+    Target(String user, String vm) {
+      this(user, vm, false);
+    }
+  }
 
   /**
    * @param perUser how many VM directories of one user are watched at most ({@code
@@ -128,6 +140,66 @@ public final class Watcher implements Runnable, AutoCloseable {
     }
   }
 
+  /**
+   * Makes sure the old layout's {@code ~/virsh} and its {@code dom-<vm>/} directories are watched
+   * (issue 15). They share the user's budget of {@code perUser} with {@code command/vm/}: what is
+   * left of it after the tree's directories goes to these, and the rest is swept.
+   */
+  public void watchLegacy(LegacyTree legacy, List<String> vms) {
+    String user = legacy.tree().identity().user();
+    if (sweepOnly.contains(user)) {
+      return;
+    }
+    try {
+      if (!legacyRootWatches.containsKey(user)) {
+        int wd = legacy.addWatch(inotify, null, VM_DIRECTORIES_MASK);
+        targets.put(wd, new Target(user, null, true));
+        legacyRootWatches.put(user, wd);
+      }
+      for (String vm : vms) {
+        VmKey key = new VmKey(user, vm);
+        if (!legacyVmWatches.containsKey(key) && watchedPerUser.getOrDefault(user, 0) < perUser) {
+          try {
+            int wd = legacy.addWatch(inotify, vm, COMMANDS_MASK);
+            targets.put(wd, new Target(user, vm, true));
+            legacyVmWatches.put(key, wd);
+            watchedPerUser.merge(user, 1, Integer::sum);
+          } catch (WatchLimitException e) {
+            throw e;
+          } catch (IOException e) {
+            // Swapped for a link since the scan, or gone: not watched; the next scan looks again.
+            log.debug("cannot watch user={} dir={}/{}{}", user, legacy.where(), LegacyTree.PREFIX, vm, e);
+          }
+        }
+      }
+    } catch (WatchLimitException e) {
+      degrade(user, "the inotify watch limit is reached (fs.inotify.max_user_watches)", e);
+    } catch (IOException e) {
+      log.debug("cannot watch user={} dir={}", user, legacy.where(), e);
+    }
+  }
+
+  /** Returns true if the user's {@code dom-<vm>/} of the old layout is watched. */
+  public boolean watchesLegacy(String user, String vm) {
+    return legacyVmWatches.containsKey(new VmKey(user, vm));
+  }
+
+  /** Removes the watches of the user's old layout (it is gone, migrated or refused). */
+  public void forgetLegacy(String user) {
+    Integer wd = legacyRootWatches.remove(user);
+    if (wd != null) {
+      drop(wd);
+    }
+    legacyVmWatches.entrySet().removeIf(e -> {
+      if (e.getKey().user().equals(user)) {
+        drop(e.getValue());
+        watchedPerUser.computeIfPresent(user, (u, n) -> n <= 1 ? null : n - 1);
+        return true;
+      }
+      return false;
+    });
+  }
+
   /** Returns true if the user's VM directory is watched. */
   public boolean watches(String user, String vm) {
     return vmWatches.containsKey(new VmKey(user, vm));
@@ -165,6 +237,7 @@ public final class Watcher implements Runnable, AutoCloseable {
     if (wd != null) {
       drop(wd);
     }
+    forgetLegacy(user);
     vmWatches.entrySet().removeIf(e -> {
       if (e.getKey().user().equals(user)) {
         drop(e.getValue());
@@ -224,7 +297,9 @@ public final class Watcher implements Runnable, AutoCloseable {
       // The directory is gone or moved; the watch no longer means anything. The user's next
       // scan recreates the directory (if still owned) and watches it again.
       targets.remove(event.wd());
-      if (target.vm() == null) {
+      if (target.legacy()) {
+        forgetLegacyTarget(target, event.wd());
+      } else if (target.vm() == null) {
         userWatches.remove(target.user(), event.wd());
       } else {
         if (vmWatches.remove(new VmKey(target.user(), target.vm()), event.wd())) {
@@ -241,6 +316,14 @@ public final class Watcher implements Runnable, AutoCloseable {
     boolean complete = (mask & (Inotify.IN_CLOSE_WRITE | Inotify.IN_MOVED_TO)) != 0;
     listener.entryArrived(new VmKey(target.user(), target.vm()), new EntryName(event.name()),
         complete);
+  }
+
+  private void forgetLegacyTarget(Target target, int wd) {
+    if (target.vm() == null) {
+      legacyRootWatches.remove(target.user(), wd);
+    } else if (legacyVmWatches.remove(new VmKey(target.user(), target.vm()), wd)) {
+      watchedPerUser.computeIfPresent(target.user(), (u, n) -> n <= 1 ? null : n - 1);
+    }
   }
 
   private void degrade(String user, String why, IOException e) {

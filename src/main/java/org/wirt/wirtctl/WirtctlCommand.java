@@ -99,12 +99,13 @@ public final class WirtctlCommand implements Callable<Integer> {
     m.put("assign", Assign.class);
     m.put("unassign", Unassign.class);
     m.put("image", ImageCommand.class);
+    m.put("migrate-tree", MigrateTreeCommand.class);
     return m;
   }
 
   @Override
   public Integer call() {
-    err.println("wirtctl: name a command: status, users, queue, reload, drain, assign or unassign"
+    err.println("wirtctl: name a command: status, users, queue, reload, drain, assign, unassign, image or migrate-tree"
         + " (wirtctl --help)");
     return ExitCode.USAGE.code();
   }

@@ -106,7 +106,7 @@ public final class Daemon implements DaemonControl, AutoCloseable {
     this.hypervisor = Objects.requireNonNull(hypervisor, "hypervisor");
     Objects.requireNonNull(members, "members");
     Objects.requireNonNull(clock, "clock");
-    this.roster = new Roster(config.treeDir(), clock);
+    this.roster = new Roster(config.treeDir(), config.legacyTree().orElse(null), clock);
     Owners owners = new Owners(hypervisor, clock);
     this.watcher = new Watcher(inotify, new Signals(), config.limits().watchesPerUser());
     VmFacts facts = new VmFacts(hypervisor);
@@ -216,6 +216,7 @@ public final class Daemon implements DaemonControl, AutoCloseable {
     List<String> restart = new ArrayList<>();
     check(restart, "libvirtUri", old.libvirtUri(), next.libvirtUri());
     check(restart, "treeDir", old.treeDir(), next.treeDir());
+    check(restart, "legacyTreeDir", String.valueOf(old.legacyTreeDir()), String.valueOf(next.legacyTreeDir()));
     check(restart, "stateDir", old.stateDir(), next.stateDir());
     check(restart, "logDir", old.logDir(), next.logDir());
     check(restart, "workers", old.workers(), next.workers());

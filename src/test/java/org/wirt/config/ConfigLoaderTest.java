@@ -73,7 +73,7 @@ class ConfigLoaderTest {
 
   @ParameterizedTest
   @CsvSource(delimiter = '|', value = {
-      "{\"grup\": \"x\"}|f: unknown key 'grup'; known keys here: adminGroup, console, domainNamePattern, group, images, libvirtUri, limits, logDir, mail, maxCommandBytes, membersRefreshSeconds, metrics, quotas, stateDir, sweepIntervalSeconds, treeDir, users, workers",
+      "{\"grup\": \"x\"}|f: unknown key 'grup'; known keys here: adminGroup, console, domainNamePattern, group, images, legacyTreeDir, libvirtUri, limits, logDir, mail, maxCommandBytes, membersRefreshSeconds, metrics, quotas, stateDir, sweepIntervalSeconds, treeDir, users, workers",
       "{\"mail\": {\"port\": 25}}|f: unknown key 'mail.port'; known keys here: adminAddress, digestMinutes, enabled, from, giveUpDays, passwordFile, sendmail, smtpHost, smtpPort, starttls, userAddress, username",
       "{\"mail\": {\"username\": \"wirt\"}}|f: 'mail.username' is set, so 'mail.passwordFile' is needed too: SMTP authentication takes both",
       "{\"mail\": {\"starttls\": \"yes\"}}|f: 'mail.starttls' must be true or false, not \"yes\"",
@@ -112,5 +112,23 @@ class ConfigLoaderTest {
         () -> ConfigLoader.load(Path.of("/nonexistent/wirt.json")));
     assertEquals("/nonexistent/wirt.json: no such file; create it (see examples/wirt.json) or pass --config FILE",
         e.getMessage());
+  }
+
+  @Test
+  void theOldVirshLayoutIsServedOnlyWhenNamed() throws ConfigException {
+    assertEquals(Optional.empty(), ConfigLoader.parse("f", "{}").legacyTree());
+    assertEquals(Optional.empty(), ConfigLoader.parse("f", "{\"legacyTreeDir\": null}").legacyTree());
+    assertEquals(Optional.of("virsh"), ConfigLoader.parse("f", "{\"legacyTreeDir\": \"virsh\"}").legacyTree());
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "{\"legacyTreeDir\": \"wirt\"}",
+      "{\"legacyTreeDir\": \"a/b\"}",
+      "{\"legacyTreeDir\": \"..\"}"})
+  void refusesALegacyTreeDirThatIsNotOneOtherDirectory(String json) {
+    assertEquals("f: 'legacyTreeDir' must be null (off) or one directory name inside the home other than"
+        + " treeDir, like \"virsh\"",
+        assertThrows(ConfigException.class, () -> ConfigLoader.parse("f", json)).getMessage());
   }
 }

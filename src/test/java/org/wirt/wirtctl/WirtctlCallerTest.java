@@ -49,7 +49,8 @@ class WirtctlCallerTest {
           "SUDO_GID", Integer.toString(eve.gid()), "SUDO_USER", eve.name()), Nss.system());
       assertEquals(new Caller(eve.identity(), true), sudo);
       for (String[] command : new String[][] {{"status"}, {"image", "list"},
-          {"assign", "d", eve.name()}, {"image", "import", "x", "/etc/shadow"}}) {
+          {"assign", "d", eve.name()}, {"image", "import", "x", "/etc/shadow"},
+          {"migrate-tree", eve.name()}}) {
         String[] args = new String[command.length + 2];
         args[0] = "--config";
         args[1] = evil.toString();
