@@ -31,12 +31,14 @@ public record Config(
     LimitsConfig limits,
     ConsoleConfig console,
     MetricsConfig metrics,
-    Map<String, Path> users) {
+    Map<String, Path> users,
+    DomainsConfig domains) {
 
   public Config {
     Fields.requireNonNull("group adminGroup treeDir libvirtUri domainNamePattern stateDir logDir mail"
-        + " quotas images limits console metrics", group, adminGroup, treeDir, libvirtUri,
-        domainNamePattern, stateDir, logDir, mail, quotas, images, limits, console, metrics);
+        + " quotas images limits console metrics domains", group, adminGroup, treeDir, libvirtUri,
+        domainNamePattern, stateDir, logDir, mail, quotas, images, limits, console, metrics,
+        domains);
     users = Map.copyOf(users);
   }
 
@@ -59,6 +61,6 @@ public record Config(
         membersRefreshSeconds, workers, maxCommandBytes, state, logs, mail, quotas, images,
         limits, new ConsoleConfig(state.resolveSibling("run"), console.idle(), console.total(),
             console.sessions(), logs.resolve("console"), console.addressPoll()), metrics,
-        demoUsers);
+        demoUsers, domains);
   }
 }
