@@ -204,14 +204,15 @@ public final class ConfigLoader {
 
   private static DomainsConfig domains(Obj o) throws ConfigException {
     o.allow("zone", "network");
-    String zone = o.string("zone", DomainsConfig.DEFAULTS.zone()).toLowerCase(java.util.Locale.ROOT);
+    String given = o.optionalString("zone");
+    String zone = given == null ? DomainsConfig.DEFAULTS.zone() : given.toLowerCase(java.util.Locale.ROOT);
     if (zone.endsWith(".")) {
       zone = zone.substring(0, zone.length() - 1);
     }
     if (!zone.isEmpty() && !org.wirt.command.HostNames.isZone(zone)) {
       throw o.bad("zone", "is \"" + zone + "\", which is no DNS zone; a zone is DNS labels ("
           + org.wirt.command.HostNames.LABEL_RULE + ") joined by dots, at most 200 characters,"
-          + " like \"lab.example.org\", or \"\" to turn host names off");
+          + " like \"lab.example.org\", or null to turn host names off");
     }
     String network = o.string("network", DomainsConfig.DEFAULTS.network());
     if (!org.wirt.command.NetworkNames.isName(network)) {
