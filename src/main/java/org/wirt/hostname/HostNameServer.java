@@ -275,8 +275,8 @@ public final class HostNameServer {
     Outcome o = new Outcome(clock.instant(), id.user(), "domain/" + label, null,
         command.verb().fileName(), command.tag(), result, message,
         Duration.between(started, clock.instant()).toMillis());
-    records.record(tree, label, o);
     records.settings(tree, label, decision.fqdn(), after);
+    records.record(tree, label, o);
     markRecorded(taken);
   }
 

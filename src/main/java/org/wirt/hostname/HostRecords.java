@@ -41,9 +41,11 @@ final class HostRecords {
     this.clock = Objects.requireNonNull(clock, "clock");
   }
 
-  /** Records a command's outcome; {@code label} null for an entry that is no name directory. */
+  /**
+   * Records a command's outcome; {@code label} null for an entry that is no name directory. The
+   * history line comes last, so whoever waits for it finds the name's other files written.
+   */
   void record(HomeTree tree, String label, Outcome o) {
-    recorder.record(tree, o);
     if (label != null) {
       nameLog(tree, label, o.verb() + (o.tag() == null ? "" : "." + o.tag()) + " "
           + o.result().json() + " (" + o.durationMs() + " ms): " + o.message());
@@ -57,6 +59,7 @@ final class HostRecords {
         }
       }
     }
+    recorder.record(tree, o);
     if (o.result() != Result.OK) {
       notifier.commandFailed(o, Optional.empty());
     }
