@@ -16,6 +16,7 @@ import org.slf4j.LoggerFactory;
 import org.wirt.command.HostNames;
 import org.wirt.command.Refusal;
 import org.wirt.config.DomainsConfig;
+import org.wirt.hypervisor.DnsHostXml;
 import org.wirt.hypervisor.DomainState;
 import org.wirt.hypervisor.DomainStatus;
 import org.wirt.hypervisor.Hypervisor;
@@ -373,7 +374,7 @@ public final class HostNameServer {
       }
       return c.withPublication(null, "VM '" + c.vm() + "' no longer exists");
     }
-    Optional<String> ip = ipv4(status);
+    Optional<String> ip = ipv4(status, hypervisor.storage().networkSubnets(config.network()));
     if (ip.isEmpty()) {
       // A VM that is off keeps its last address published: it gets it back from DHCP.
       return c.address() != null ? c.withPublication(c.address(), null)
@@ -384,11 +385,15 @@ public final class HostNameServer {
     return c.withPublication(ip.get(), null);
   }
 
-  private static Optional<String> ipv4(DomainStatus status) {
-    return status.addresses().stream().map(DomainStatus.Address::ip)
-        .filter(ip -> ip != null && ip.matches("[0-9]{1,3}(\\.[0-9]{1,3}){3}")
-            && !ip.startsWith("127."))
-        .findFirst();
+  /**
+   * The VM's IPv4 address on the network (in one of its subnets), or, if it has none there, its
+   * first IPv4 address: the network's DNS answers the VMs on it, which reach that address.
+   */
+  static Optional<String> ipv4(DomainStatus status, List<String> subnets) {
+    List<String> all = status.addresses().stream().map(DomainStatus.Address::ip)
+        .filter(ip -> DnsHostXml.isIpv4(ip) && !ip.startsWith("127.")).toList();
+    return all.stream().filter(ip -> subnets.stream().anyMatch(n -> DnsHostXml.inSubnet(ip, n)))
+        .findFirst().or(() -> all.stream().findFirst());
   }
 
   private void save(Claims.Claim c) throws HypervisorException {

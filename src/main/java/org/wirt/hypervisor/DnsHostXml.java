@@ -91,6 +91,62 @@ public final class DnsHostXml {
     return hosts;
   }
 
+  /** The IPv4 subnets of a network's XML ({@code <ip address netmask|prefix>}), as {@code a.b.c.d/n}. */
+  public static List<String> subnets(String networkXml) throws SAXException {
+    Document doc = Xml.parse(networkXml);
+    List<String> subnets = new ArrayList<>();
+    NodeList ips = doc.getDocumentElement().getChildNodes();
+    for (int i = 0; i < ips.getLength(); i++) {
+      if (!(ips.item(i) instanceof Element ip) || !ip.getTagName().equals("ip")) {
+        continue;
+      }
+      String family = ip.getAttribute("family");
+      String address = ip.getAttribute("address");
+      if ((!family.isEmpty() && !family.equals("ipv4")) || !isIpv4(address)) {
+        continue;
+      }
+      int prefix;
+      if (!ip.getAttribute("prefix").isEmpty()) {
+        prefix = Integer.parseInt(ip.getAttribute("prefix").trim());
+      } else if (isIpv4(ip.getAttribute("netmask"))) {
+        prefix = Integer.bitCount(ipv4(ip.getAttribute("netmask")));
+      } else {
+        prefix = 24;
+      }
+      subnets.add(address + "/" + prefix);
+    }
+    return subnets;
+  }
+
+  /** Whether {@code ip} is a dotted IPv4 literal. */
+  public static boolean isIpv4(String ip) {
+    if (ip == null || !ip.matches("[0-9]{1,3}(\\.[0-9]{1,3}){3}")) {
+      return false;
+    }
+    for (String part : ip.split("\\.")) {
+      if (Integer.parseInt(part) > 255) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Whether the IPv4 literal {@code ip} lies in {@code subnet} ({@code a.b.c.d/n}). */
+  public static boolean inSubnet(String ip, String subnet) {
+    int slash = subnet.indexOf('/');
+    int prefix = Integer.parseInt(subnet.substring(slash + 1));
+    int mask = prefix == 0 ? 0 : -1 << (32 - prefix);
+    return (ipv4(ip) & mask) == (ipv4(subnet.substring(0, slash)) & mask);
+  }
+
+  private static int ipv4(String ip) {
+    int value = 0;
+    for (String part : ip.split("\\.")) {
+      value = value << 8 | Integer.parseInt(part);
+    }
+    return value;
+  }
+
   /**
    * What to change so that {@code fqdn} resolves to {@code ip} only (or, with {@code ip} null, to
    * nothing), and every other name stays as it is. libvirt matches a DNS host record by its
@@ -108,6 +164,17 @@ public final class DnsHostXml {
     }
   }
 
+  /**
+   * The first name of every {@code <host>} wirt writes: one outside any network's domain (the
+   * reserved {@code .invalid}). dnsmasq, when it re-reads its hosts (every update), names a DHCP
+   * lease without a client name after the first name its address has there if that name is in
+   * the network's domain, and keeps the name after the record is deleted: a withdrawn name would
+   * go on resolving from the lease. A first name it ignores for leases keeps leases unnamed.
+   */
+  public static String anchor(String ip) {
+    return "ip-" + ip.replace('.', '-') + ".wirt.invalid";
+  }
+
   /** Computes the {@link Change} that points {@code fqdn} at {@code ip}, or removes it (ip null). */
   public static Change change(List<Host> current, String fqdn, String ip) {
     List<Host> delete = new ArrayList<>();
@@ -115,12 +182,17 @@ public final class DnsHostXml {
     boolean present = false;
     for (Host h : current) {
       boolean sameIp = h.ip().equals(ip);
-      if (h.names(fqdn) && sameIp) {
+      if (h.names(fqdn) && sameIp && h.hostnames().get(0).equals(anchor(ip))) {
+        present = true;
+      } else if (h.names(fqdn) && sameIp) {
+        // Written without the anchor (by hand, or by an older wirt): written again with it.
+        delete.add(h);
+        add.add(anchored(h));
         present = true;
       } else if (h.names(fqdn)) {
         delete.add(h);
         Host rest = h.without(fqdn);
-        if (!rest.hostnames().isEmpty()) {
+        if (rest.hostnames().stream().anyMatch(n -> !n.equals(anchor(h.ip())))) {
           add.add(rest);
         }
       }
@@ -128,12 +200,20 @@ public final class DnsHostXml {
     if (ip != null && !present) {
       Host existing = current.stream().filter(h -> h.ip().equals(ip)).findFirst().orElse(null);
       if (existing == null) {
-        add.add(new Host(ip, List.of(fqdn)));
-      } else {
+        add.add(new Host(ip, List.of(anchor(ip), fqdn)));
+      } else if (!delete.contains(existing)) {
         delete.add(existing);
-        add.add(existing.with(fqdn));
+        add.add(anchored(existing).with(fqdn));
       }
     }
     return new Change(delete, add);
+  }
+
+  /** {@code h} with {@link #anchor} as its first name. */
+  private static Host anchored(Host h) {
+    List<String> names = new ArrayList<>();
+    names.add(anchor(h.ip()));
+    h.hostnames().stream().filter(n -> !n.equals(anchor(h.ip()))).forEach(names::add);
+    return new Host(h.ip(), names);
   }
 }

@@ -224,6 +224,25 @@ final class LibvirtStorage implements Storage {
   }
 
   @Override
+  public List<String> networkSubnets(String network) throws HypervisorException {
+    String attempt = "read the addresses of network " + network;
+    return LibvirtErrors.during(attempt, () -> {
+      Optional<Network> net = handles.network(network);
+      if (net.isEmpty()) {
+        return List.of();
+      }
+      try {
+        return DnsHostXml.subnets(net.get().getXMLDesc(0));
+      } catch (org.xml.sax.SAXException e) {
+        throw new HypervisorException(attempt + ": libvirt's network XML does not parse: "
+            + e.getMessage());
+      } finally {
+        LibvirtHandles.free(net.get());
+      }
+    });
+  }
+
+  @Override
   public boolean pointDnsHost(String network, String fqdn, String ip) throws HypervisorException {
     String attempt = (ip == null ? "withdraw " + fqdn : "point " + fqdn + " at " + ip)
         + " in the DNS of network " + network;

@@ -95,4 +95,12 @@ public interface Storage {
     throw new HypervisorException("set DNS host " + fqdn + " in network " + network
         + ": this hypervisor has no network DNS");
   }
+
+  /**
+   * The IPv4 subnets of the libvirt network {@code network} ({@code <ip address netmask|prefix>}),
+   * as {@code address/prefix}; empty if it has none or this hypervisor cannot tell.
+   */
+  default List<String> networkSubnets(String network) throws HypervisorException {
+    return List.of();
+  }
 }

@@ -40,9 +40,9 @@ import org.wirt.wirtctl.WirtctlCommand;
 /**
  * A host name of a real VM, as a real user on the real libvirtd and QEMU: the test guest on an
  * isolated network of the test's own whose dnsmasq serves the zone {@code lab.example.org}; alice
- * writes {@code command/domain/web/config} and {@code start}, and the network's dnsmasq, asked
- * directly at the bridge's address, answers {@code web.lab.example.org} with the guest's DHCP
- * address; after {@code wirt domain withdraw web} it no longer does.
+ * writes {@code command/domain/www/config} ({@code {"vm": "web"}}) and {@code start}, and the
+ * network's dnsmasq, asked directly at the bridge's address, answers {@code www.lab.example.org}
+ * with the guest's DHCP address; after {@code wirt domain withdraw www} it no longer does.
  */
 @Tag("e2e")
 class HostNameEndToEndTest {
@@ -101,36 +101,39 @@ class HostNameEndToEndTest {
       String ip = Await.value("a DHCP address in " + prefix + "0/24 in status.json", DEADLINE,
           () -> address(h.status(alice, "web"), prefix), Optional::isPresent).orElseThrow();
 
-      Path dir = h.tree(alice).resolve("command/domain/web");
+      // "www", not the VM's name: dnsmasq also answers <lease hostname>.<zone> from DHCP.
+      String bridge = prefix + "1";
+      assertEquals(Optional.empty(), resolve(bridge, "www." + ZONE));
+      Path dir = h.tree(alice).resolve("command/domain/www");
       h.users.sh(alice, "mkdir -p '" + dir + "' && printf '%s' '{\"vm\": \"web\"}' > '" + dir
           + "/.config.tmp' && mv '" + dir + "/.config.tmp' '" + dir + "/config'");
       JsonNode configured = h.awaitHistory(alice, 3, DEADLINE);
       assertEquals("ok", configured.get("result").asText(), configured.toString());
       h.users.sh(alice, "touch '" + dir + "/start'");
       JsonNode published = h.awaitHistory(alice, 4, DEADLINE);
-      assertEquals("published web." + ZONE + " -> " + ip + " (VM 'web', network " + network
+      assertEquals("published www." + ZONE + " -> " + ip + " (VM 'web', network " + network
           + ")", published.get("message").asText(), published.toString());
 
-      String bridge = prefix + "1";
-      String answer = Await.value("web." + ZONE + " resolved by the network's dnsmasq", DEADLINE,
-          () -> resolve(bridge, "web." + ZONE), Optional::isPresent).orElseThrow();
+      String answer = Await.value("www." + ZONE + " resolved by the network's dnsmasq", DEADLINE,
+          () -> resolve(bridge, "www." + ZONE), Optional::isPresent).orElseThrow();
       assertEquals(ip, answer);
 
       RealUsers.Result list = h.users.run(alice, Programs.command("wirt", "--tree",
           h.tree(alice).toString(), "domain", "list").toArray(String[]::new));
-      assertTrue(list.stdout().lines().anyMatch(l -> l.matches("web +web\\." + ZONE.replace(".",
+      assertTrue(list.stdout().lines().anyMatch(l -> l.matches("www +www\\." + ZONE.replace(".",
           "\\.") + " +web +" + ip.replace(".", "\\.") + " +published")), list.stdout());
 
       RealUsers.Result withdraw = h.users.run(alice, Programs.command("wirt", "--tree",
-          h.tree(alice).toString(), "domain", "withdraw", "web").toArray(String[]::new));
-      assertEquals("withdrew and released web." + ZONE + "\n", withdraw.stdout());
-      Await.until("web." + ZONE + " no longer resolved", DEADLINE,
-          () -> resolve(bridge, "web." + ZONE).isEmpty());
+          h.tree(alice).toString(), "domain", "withdraw", "www").toArray(String[]::new));
+      assertEquals("withdrew and released www." + ZONE + "\n", withdraw.stdout());
       String after = RealUsers.root("virsh", "-c", Libvirtd.URI, "net-dumpxml", network).stdout();
-      assertTrue(!after.contains("web." + ZONE), after);
+      assertTrue(!after.contains("www." + ZONE), after);
       String defined = RealUsers.root("virsh", "-c", Libvirtd.URI, "net-dumpxml", "--inactive",
           network).stdout();
-      assertTrue(!defined.contains("web." + ZONE), defined);
+      assertTrue(!defined.contains("www." + ZONE), defined);
+      Await.until("www." + ZONE + " no longer resolved", DEADLINE, () -> dnsmasqFiles(network, id)
+          + " answer: " + attempt(() -> resolve(bridge, "www." + ZONE)),
+          () -> resolve(bridge, "www." + ZONE).isEmpty());
     } finally {
       try {
         h.close();
@@ -147,6 +150,28 @@ class HostNameEndToEndTest {
         }
         RealUsers.root("rm", "-rf", base.toString());
       }
+    }
+  }
+
+  /** What dnsmasq was given, for a failure's message. */
+  private static String dnsmasqFiles(String network, String id) {
+    StringBuilder b = new StringBuilder();
+    for (String f : List.of("/var/lib/libvirt/dnsmasq/" + network + ".addnhosts",
+        "/var/lib/libvirt/dnsmasq/wh" + id + ".status")) {
+      b.append(f).append(": ").append(attempt(() -> Files.readString(Path.of(f)))).append("; ");
+    }
+    return b.toString();
+  }
+
+  private interface Probe {
+    Object get() throws Exception;
+  }
+
+  private static String attempt(Probe p) {
+    try {
+      return String.valueOf(p.get());
+    } catch (Exception e) {
+      return e.toString();
     }
   }
 

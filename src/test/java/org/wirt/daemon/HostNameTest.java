@@ -129,7 +129,8 @@ class HostNameTest {
     assertTrue(message.matches("published " + fqdn.replace(".", "\\.")
         + " -> [0-9.]+ \\(VM 'web', network default\\)"), message);
     String ip = message.substring(message.indexOf("-> ") + 3, message.indexOf(" ("));
-    assertTrue(dnsXml().contains("<host ip='" + ip + "'>\n      <hostname>" + fqdn
+    assertTrue(dnsXml().contains("<host ip='" + ip + "'>\n      <hostname>ip-"
+        + ip.replace('.', '-') + ".wirt.invalid</hostname>\n      <hostname>" + fqdn
         + "</hostname>"), dnsXml());
     JsonNode s = settings(alice, "web");
     assertEquals(fqdn, s.get("fqdn").asText());
@@ -273,5 +274,49 @@ class HostNameTest {
         () -> !settings(alice, "web").get("published").asBoolean());
     assertFalse(dnsXml().contains(fqdn), dnsXml());
     assertTrue(settings(alice, "web").get("held").asBoolean());
+  }
+
+  @Test
+  void aCommandTakenBeforeACrashIsRecordedOnceAndItsFileRemoved() throws Exception {
+    vm(alice.name() + "-web", alice, "web");
+    // The state a crash leaves between the registry's write and the file's removal.
+    write(alice, "web", "config.c1", "{\"vm\": \"web\"}");
+    Path file = h.tree(alice).resolve("command/domain/web/config.c1");
+    long dev = ((Number) Files.getAttribute(file, "unix:dev")).longValue();
+    long ino = ((Number) Files.getAttribute(file, "unix:ino")).longValue();
+    String fqdn = "web." + zone;
+    org.wirt.hostname.Claims claims = org.wirt.hostname.Claims.open(h.stateDir);
+    claims.take(fqdn, new org.wirt.hostname.Claims.Claim(fqdn, "web", alice.name(), alice.uid(),
+        "web", false, null, "not published yet"), new org.wirt.hostname.Claims.Taken(0,
+        alice.name(), alice.uid(), "web", "config", "c1", "config.c1", dev, ino,
+        "2026-12-04T00:00:00Z", "ok", fqdn + " is held for VM 'web'; 'start' publishes it"));
+
+    h.start();
+    JsonNode recorded = h.awaitHistory(alice, 1);
+    assertEquals("ok", recorded.get("result").asText());
+    assertEquals(fqdn + " is held for VM 'web'; 'start' publishes it (recorded after wirtd"
+        + " restarted; publication is brought up to date by the sweep)",
+        recorded.get("message").asText());
+    assertFalse(Files.exists(file));
+    h.daemon().sweepNow();
+    assertEquals(1, h.history(alice).size(), h.history(alice).toString());
+    assertEquals(List.of(), org.wirt.hostname.Claims.open(h.stateDir).unrecorded());
+    assertTrue(org.wirt.hostname.Claims.open(h.stateDir).get(fqdn).isPresent());
+  }
+
+  @Test
+  void withoutAZoneEveryCommandIsRefusedSayingSo() throws Exception {
+    try (WirtdFixture off = new WirtdFixture()) {
+      User carol = off.user();
+      off.start();
+      Path dir = off.tree(carol).resolve("command/domain/web");
+      off.users.sh(carol, "mkdir -p '" + dir + "' && touch '" + dir + "/start'");
+      JsonNode refused = off.awaitHistory(carol, 1);
+      assertEquals("rejected", refused.get("result").asText());
+      assertTrue(refused.get("message").asText().startsWith("command/domain/web/start: host names"
+          + " are off: the admin has not configured a zone (domains.zone in wirt.json); ask an"
+          + " admin to set one (moved to rejected/domain.web.start."),
+          refused.get("message").asText());
+    }
   }
 }

@@ -35,39 +35,78 @@ class DnsHostXmlTest {
     assertEquals(List.of(), DnsHostXml.hosts("<network><name>x</name></network>"));
   }
 
-  @Test
-  void aNameAlreadyThereChangesNothing() throws Exception {
-    assertTrue(DnsHostXml.change(DnsHostXml.hosts(NETWORK), "web.lab", "10.200.0.5").isEmpty());
-    assertTrue(DnsHostXml.change(DnsHostXml.hosts(NETWORK), "gone.lab", null).isEmpty());
+  private static final String PUBLISHED = """
+      <network>
+        <name>lab</name>
+        <dns>
+          <host ip='10.200.0.5'><hostname>ip-10-200-0-5.wirt.invalid</hostname><hostname>web.lab</hostname><hostname>www.lab</hostname></host>
+          <host ip='10.200.0.6'><hostname>ip-10-200-0-6.wirt.invalid</hostname><hostname>db.lab</hostname></host>
+        </dns>
+      </network>
+      """;
+
+  private static DnsHostXml.Host host(String ip, String... names) {
+    return new DnsHostXml.Host(ip, List.of(names));
   }
 
   @Test
-  void aNewNameIsAddedOrJoinsItsAddress() throws Exception {
-    List<DnsHostXml.Host> hosts = DnsHostXml.hosts(NETWORK);
+  void aNameAlreadyThereChangesNothing() throws Exception {
+    assertTrue(DnsHostXml.change(DnsHostXml.hosts(PUBLISHED), "web.lab", "10.200.0.5").isEmpty());
+    assertTrue(DnsHostXml.change(DnsHostXml.hosts(PUBLISHED), "gone.lab", null).isEmpty());
+  }
+
+  @Test
+  void aNewNameIsAddedAfterTheAnchorOrJoinsItsAddress() throws Exception {
+    List<DnsHostXml.Host> hosts = DnsHostXml.hosts(PUBLISHED);
     assertEquals(new DnsHostXml.Change(List.of(),
-            List.of(new DnsHostXml.Host("10.200.0.9", List.of("new.lab")))),
+            List.of(host("10.200.0.9", "ip-10-200-0-9.wirt.invalid", "new.lab"))),
         DnsHostXml.change(hosts, "new.lab", "10.200.0.9"));
     assertEquals(new DnsHostXml.Change(List.of(hosts.get(1)),
-            List.of(new DnsHostXml.Host("10.200.0.6", List.of("db.lab", "api.lab")))),
+            List.of(host("10.200.0.6", "ip-10-200-0-6.wirt.invalid", "db.lab", "api.lab"))),
+        DnsHostXml.change(hosts, "api.lab", "10.200.0.6"));
+  }
+
+  @Test
+  void entriesWrittenWithoutTheAnchorGetIt() throws Exception {
+    List<DnsHostXml.Host> hosts = DnsHostXml.hosts(NETWORK);
+    assertEquals(new DnsHostXml.Change(List.of(hosts.get(0)),
+            List.of(host("10.200.0.5", "ip-10-200-0-5.wirt.invalid", "web.lab", "www.lab"))),
+        DnsHostXml.change(hosts, "web.lab", "10.200.0.5"));
+    assertEquals(new DnsHostXml.Change(List.of(hosts.get(1)),
+            List.of(host("10.200.0.6", "ip-10-200-0-6.wirt.invalid", "db.lab", "api.lab"))),
         DnsHostXml.change(hosts, "api.lab", "10.200.0.6"));
   }
 
   @Test
   void aMovedNameLeavesItsOldAddressAndKeepsTheOthersThere() throws Exception {
-    List<DnsHostXml.Host> hosts = DnsHostXml.hosts(NETWORK);
+    List<DnsHostXml.Host> hosts = DnsHostXml.hosts(PUBLISHED);
     assertEquals(new DnsHostXml.Change(List.of(hosts.get(0), hosts.get(1)),
-            List.of(new DnsHostXml.Host("10.200.0.5", List.of("www.lab")),
-                new DnsHostXml.Host("10.200.0.6", List.of("db.lab", "web.lab")))),
+            List.of(host("10.200.0.5", "ip-10-200-0-5.wirt.invalid", "www.lab"),
+                host("10.200.0.6", "ip-10-200-0-6.wirt.invalid", "db.lab", "web.lab"))),
         DnsHostXml.change(hosts, "web.lab", "10.200.0.6"));
   }
 
   @Test
-  void withdrawingRemovesOnlyThatName() throws Exception {
-    List<DnsHostXml.Host> hosts = DnsHostXml.hosts(NETWORK);
+  void withdrawingRemovesOnlyThatNameAndTheAnchorWithTheLast() throws Exception {
+    List<DnsHostXml.Host> hosts = DnsHostXml.hosts(PUBLISHED);
     assertEquals(new DnsHostXml.Change(List.of(hosts.get(0)),
-            List.of(new DnsHostXml.Host("10.200.0.5", List.of("www.lab")))),
+            List.of(host("10.200.0.5", "ip-10-200-0-5.wirt.invalid", "www.lab"))),
         DnsHostXml.change(hosts, "WEB.lab", null));
     assertEquals(new DnsHostXml.Change(List.of(hosts.get(1)), List.of()),
         DnsHostXml.change(hosts, "db.lab", null));
+    assertEquals(new DnsHostXml.Change(List.of(DnsHostXml.hosts(NETWORK).get(1)), List.of()),
+        DnsHostXml.change(DnsHostXml.hosts(NETWORK), "db.lab", null));
+  }
+
+  @Test
+  void readsTheIpv4SubnetsOfANetwork() throws Exception {
+    assertEquals(List.of("10.200.0.1/24"), DnsHostXml.subnets(NETWORK));
+    assertEquals(List.of("10.1.0.1/16"), DnsHostXml.subnets("<network><ip address='10.1.0.1'"
+        + " prefix='16'/><ip family='ipv6' address='fd00::1' prefix='64'/></network>"));
+    assertTrue(DnsHostXml.inSubnet("10.200.0.77", "10.200.0.1/24"));
+    assertTrue(!DnsHostXml.inSubnet("10.200.1.77", "10.200.0.1/24"));
+    assertTrue(DnsHostXml.inSubnet("10.1.255.3", "10.1.0.1/16"));
+    assertTrue(!DnsHostXml.isIpv4("10.1.256.3"));
+    assertTrue(!DnsHostXml.isIpv4("fd00::1"));
   }
 }
