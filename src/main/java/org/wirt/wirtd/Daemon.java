@@ -276,6 +276,7 @@ public final class Daemon implements DaemonControl, AutoCloseable {
     check(restart, "domainNamePattern", old.domainNamePattern(), next.domainNamePattern());
     check(restart, "limits", old.limits(), next.limits());
     check(restart, "metrics", old.metrics(), next.metrics());
+    check(restart, "domains", old.domains(), next.domains());
     config = next;
     quotas.reload(next.quotas());
     statuses.forgetReported();

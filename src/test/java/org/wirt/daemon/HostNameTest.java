@@ -282,7 +282,11 @@ class HostNameTest {
     // The state a crash leaves between the registry's write and the file's removal.
     write(alice, "web", "config.c1", "{\"vm\": \"web\"}");
     Path file = h.tree(alice).resolve("command/domain/web/config.c1");
-    long dev = ((Number) Files.getAttribute(file, "unix:dev")).longValue();
+    // st_dev in glibc's encoding, as wirt's statx facts hold it: major << 32 | minor.
+    long stDev = ((Number) Files.getAttribute(file, "unix:dev")).longValue();
+    long major = ((stDev >>> 8) & 0xfff) | ((stDev >>> 32) & ~0xfffL);
+    long minor = (stDev & 0xff) | ((stDev >>> 12) & ~0xffL);
+    long dev = major << 32 | minor;
     long ino = ((Number) Files.getAttribute(file, "unix:ino")).longValue();
     String fqdn = "web." + zone;
     org.wirt.hostname.Claims claims = org.wirt.hostname.Claims.open(h.stateDir);
