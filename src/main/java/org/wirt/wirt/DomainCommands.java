@@ -154,8 +154,10 @@ final class DomainCommands {
   }
 
   @Command(name = "publish", mixinStandardHelpOptions = true, description = {
-      "Holds the name (first come, first served) and publishes <name>.<zone> at the VM's",
-      "address; with --vm, points it at that VM (else at the VM it points at already)."})
+      "Holds the name and publishes it in DNS at the VM's address.",
+      "Names are first come, first served. <name>.<zone> points at the VM",
+      "--vm names, else at the one it points at already; it waits for the",
+      "VM's first address."})
   static final class Publish extends NameSending {
     @Option(names = "--vm", paramLabel = "VM", description = "the VM the name points at")
     String vm;
