@@ -121,17 +121,62 @@ public final class HostNameServer {
     return n;
   }
 
-  /** From now on, the name directories a scan finds are watched by {@code w}. */
-  public void watchWith(HostNameWatch w) {
+  private volatile java.util.concurrent.ScheduledExecutorService executor;
+
+  /**
+   * From now on, the name directories a scan finds are watched by {@code w}, and the scans that
+   * events and files still being written ask for run on {@code thread} (the one all of this runs
+   * on).
+   */
+  public void watchWith(HostNameWatch w, java.util.concurrent.ScheduledExecutorService thread) {
+    this.executor = thread;
     this.watch = w;
   }
 
-  /** inotify saw a change in the user's {@code command/domain/}: scans the user's names. */
-  public void changed(String user, String label, String entry, boolean completed) {
-    if (completed && !label.isEmpty()) {
+  /** How many entries seen complete are remembered; past it, the sweep takes them after SETTLE. */
+  static final int MAX_COMPLETE = 10_000;
+  /** Users and names with a scan queued ("user/" or "user/label"), so a flood queues one each. */
+  private final java.util.Set<String> queued = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  /**
+   * inotify saw a change in the user's {@code command/domain/} (label empty) or in {@code
+   * command/domain/<label>/}: queues on {@code executor} a scan of the names, or of that name,
+   * unless one is queued already. Called on the watch thread.
+   */
+  public void signal(String user, String label, String entry, boolean completed) {
+    if (completed && !label.isEmpty() && complete.size() < MAX_COMPLETE) {
       complete.add(user + "/" + label + "/" + entry);
     }
-    trees.apply(user).ifPresent(this::scan);
+    queue(user, label, Duration.ZERO);
+  }
+
+  private void queue(String user, String label, Duration delay) {
+    java.util.concurrent.ScheduledExecutorService thread = executor;
+    String key = user + "/" + label;
+    if (thread == null || !queued.add(key)) {
+      return;
+    }
+    try {
+      thread.schedule(() -> {
+        queued.remove(key);
+        changed(user, label);
+      }, delay.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      queued.remove(key); // stopping
+    }
+  }
+
+  /** Scans the user's names (label empty) or serves one name. */
+  void changed(String user, String label) {
+    Optional<HomeTree> tree = trees.apply(user);
+    if (tree.isEmpty()) {
+      return;
+    }
+    if (label.isEmpty()) {
+      scan(tree.get());
+    } else if (HostNames.isLabel(label)) {
+      serveName(tree.get(), label);
+    }
   }
 
   /** Takes the commands waiting in the user's {@code command/domain/}. */
@@ -187,12 +232,18 @@ public final class HostNameServer {
       log.warn("cannot list user={} dir=command/domain/{}", tree.identity().user(), label, e);
       return;
     }
-    Instant settle = clock.instant().minus(SETTLE);
+    Instant now = clock.instant();
+    Instant settle = now.minus(SETTLE);
     long settled = settle.getEpochSecond() * 1_000_000_000L + settle.getNano();
+    // A time in the future counts as settled: set by hand (touch -d), not by a write going on.
+    long future = now.getEpochSecond() * 1_000_000_000L + now.getNano();
     for (Entry entry : commands) {
       String key = tree.identity().user() + "/" + label + "/" + entry.name().display();
-      if (entry.mtimeNanos() > settled && !complete.contains(key)) {
-        // Maybe still being written: inotify's close or the next sweep brings it back.
+      if (entry.mtimeNanos() > settled && entry.mtimeNanos() <= future
+          && !complete.contains(key)) {
+        // Maybe still being written (or written before its directory was watched): looked at
+        // again once it has settled, or at inotify's close.
+        queue(tree.identity().user(), label, SETTLE);
         break;
       }
       complete.remove(key);
@@ -352,13 +403,14 @@ public final class HostNameServer {
       save(unpublished);
       return unpublished;
     }
-    Claims.Claim now = publish(next, id);
+    Claims.Claim now = publish(next, id, hypervisor.storage().networkSubnets(config.network()));
     save(now);
     return now;
   }
 
   /** Points the name at its VM's current address, or says why it cannot yet. */
-  private Claims.Claim publish(Claims.Claim c, Identity id) throws HypervisorException {
+  private Claims.Claim publish(Claims.Claim c, Identity id, List<String> subnets)
+      throws HypervisorException {
     Optional<ManagedDomain> domain = vms.find(id, c.vm());
     if (domain.isEmpty()) {
       if (c.address() != null) {
@@ -374,7 +426,7 @@ public final class HostNameServer {
       }
       return c.withPublication(null, "VM '" + c.vm() + "' no longer exists");
     }
-    Optional<String> ip = ipv4(status, hypervisor.storage().networkSubnets(config.network()));
+    Optional<String> ip = ipv4(status, subnets);
     if (ip.isEmpty()) {
       // A VM that is off keeps its last address published: it gets it back from DHCP.
       return c.address() != null ? c.withPublication(c.address(), null)
@@ -412,7 +464,19 @@ public final class HostNameServer {
     if (!config.enabled()) {
       return;
     }
-    for (Claims.Claim c : claims.all()) {
+    List<Claims.Claim> all = claims.all();
+    if (all.stream().noneMatch(Claims.Claim::wanted)) {
+      return;
+    }
+    List<String> subnets;
+    try {
+      subnets = hypervisor.storage().networkSubnets(config.network());
+    } catch (HypervisorException e) {
+      log.warn("cannot read network={}; names are brought up to date at the next sweep",
+          config.network(), e);
+      return;
+    }
+    for (Claims.Claim c : all) {
       if (!c.wanted()) {
         continue;
       }
@@ -422,7 +486,7 @@ public final class HostNameServer {
       }
       Claims.Claim now;
       try {
-        now = publish(c, tree.get().identity());
+        now = publish(c, tree.get().identity(), subnets);
       } catch (HypervisorException e) {
         now = c.withPublication(c.address(), e.getMessage());
         log.warn("cannot publish user={} fqdn={}", c.user(), c.fqdn(), e);

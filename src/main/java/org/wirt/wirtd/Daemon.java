@@ -135,9 +135,9 @@ public final class Daemon implements DaemonControl, AutoCloseable {
         recorder, notifier, quotas::domainLimit, roster::tree, roster::all, clock,
         config.maxCommandBytes());
     this.hostNameWatch = new HostNameWatch(openInotify(), (user, label, entry, complete) ->
-        hostNameThread.execute(() -> hostNames.changed(user, label, entry, complete)),
+        hostNames.signal(user, label, entry, complete),
         config.limits().watchesPerUser());
-    hostNames.watchWith(hostNameWatch);
+    hostNames.watchWith(hostNameWatch, hostNameThread);
     UserScanner scanner = new UserScanner(owners, watcher, scheduler, statuses, rejector, clock);
     this.consoles = new Consoles(config.console(), config.libvirtUri(), roster, owners, statuses,
         Objects.requireNonNull(recorder, "recorder"), failures, clock);
