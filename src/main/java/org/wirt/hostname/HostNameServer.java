@@ -63,6 +63,7 @@ public final class HostNameServer {
   private final Supplier<List<HomeTree>> allTrees;
   private final Clock clock;
   private final int maxCommandBytes;
+  private final java.util.function.Consumer<HomeTree> quotaChanged;
   /** Entries inotify saw closed or renamed into place ("user/label/entry"): their content is final. */
   private final java.util.Set<String> complete = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private volatile HostNameWatch watch;
@@ -75,11 +76,13 @@ public final class HostNameServer {
   /**
    * @param limit how many names a user may hold (the quota's {@code domains})
    * @param trees the tree of a served user
+   * @param quotaChanged writes a user's {@code quota.json} again (a name held or released)
    */
   public HostNameServer(DomainsConfig config, Claims claims, VmLookup vms, Hypervisor hypervisor,
       Recorder recorder, Notifier notifier, ToIntFunction<Identity> limit,
       Function<String, Optional<HomeTree>> trees, Supplier<List<HomeTree>> allTrees, Clock clock,
-      int maxCommandBytes) {
+      int maxCommandBytes, java.util.function.Consumer<HomeTree> quotaChanged) {
+    this.quotaChanged = Objects.requireNonNull(quotaChanged, "quotaChanged");
     this.config = Objects.requireNonNull(config, "config");
     this.claims = Objects.requireNonNull(claims, "claims");
     this.vms = Objects.requireNonNull(vms, "vms");
@@ -328,6 +331,9 @@ public final class HostNameServer {
         command.verb().fileName(), command.tag(), result, message,
         Duration.between(started, clock.instant()).toMillis());
     records.settings(tree, label, decision.fqdn(), after);
+    if ((decision.before() == null) != (decision.next() == null)) {
+      quotaChanged.accept(tree);
+    }
     records.record(tree, label, o);
     markRecorded(taken);
   }

@@ -133,7 +133,7 @@ public final class Daemon implements DaemonControl, AutoCloseable {
     quotas.countDomainsWith(u -> claims.heldBy(u.user(), u.uid()));
     this.hostNames = new HostNameServer(config.domains(), claims, owners::find, hypervisor,
         recorder, notifier, quotas::domainLimit, roster::tree, roster::all, clock,
-        config.maxCommandBytes());
+        config.maxCommandBytes(), statuses::reportInfo);
     this.hostNameWatch = new HostNameWatch(openInotify(), (user, label, entry, complete) ->
         hostNames.signal(user, label, entry, complete),
         config.limits().watchesPerUser());

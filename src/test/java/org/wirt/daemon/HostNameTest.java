@@ -230,6 +230,7 @@ class HostNameTest {
     h.daemon().sweepNow();
     JsonNode quota = JSON.readTree(h.tree(alice).resolve("info/quota.json").toFile());
     assertEquals(2, quota.get("limits").get("domains").asInt(), quota.toString());
+    assertEquals(2, quota.get("usage").get("domains").asInt(), quota.toString());
   }
 
   @Test
