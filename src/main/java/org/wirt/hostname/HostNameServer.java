@@ -16,9 +16,6 @@ import org.slf4j.LoggerFactory;
 import org.wirt.command.HostNames;
 import org.wirt.command.Refusal;
 import org.wirt.config.DomainsConfig;
-import org.wirt.hypervisor.DnsHostXml;
-import org.wirt.hypervisor.DomainState;
-import org.wirt.hypervisor.DomainStatus;
 import org.wirt.hypervisor.Hypervisor;
 import org.wirt.hypervisor.HypervisorException;
 import org.wirt.hypervisor.ManagedDomain;
@@ -34,10 +31,9 @@ import org.wirt.tree.Identity;
 
 /**
  * Serves {@code command/domain/<name>/} (host names for VMs): takes each name's commands oldest
- * first, holds names first come, first served across users in {@link Claims}, and publishes them
- * in the DNS of the configured libvirt network; {@link #reconcile} keeps what is published in step
- * with the VMs' addresses (a name waits for its VM's first address, follows a new one, and is
- * withdrawn when the VM is gone).
+ * first, holds names first come, first served across users in {@link Claims}, and has {@link
+ * Publication} publish them in the DNS of the configured libvirt network and keep them in step
+ * with the VMs' addresses.
  *
  * <p>All of it runs on one thread (the daemon's {@code wirt-domains}), so the registry, the
  * network's DNS and each name's order need no more locking than that.
@@ -58,14 +54,14 @@ public final class HostNameServer {
   private final VmLookup vms;
   private final Hypervisor hypervisor;
   private final HostRecords records;
+  private final Publication publication;
   private final ToIntFunction<Identity> limit;
   private final Function<String, Optional<HomeTree>> trees;
   private final Supplier<List<HomeTree>> allTrees;
   private final Clock clock;
   private final int maxCommandBytes;
   private final java.util.function.Consumer<HomeTree> quotaChanged;
-  /** Entries inotify saw closed or renamed into place ("user/label/entry"): their content is final. */
-  private final java.util.Set<String> complete = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private final NameSignals signals = new NameSignals(this::changed);
   private volatile HostNameWatch watch;
   /**
    * How long a command file must be left alone before a sweep takes it without inotify having seen
@@ -88,6 +84,7 @@ public final class HostNameServer {
     this.vms = Objects.requireNonNull(vms, "vms");
     this.hypervisor = Objects.requireNonNull(hypervisor, "hypervisor");
     this.records = new HostRecords(recorder, notifier, clock);
+    this.publication = new Publication(config, claims, vms, hypervisor, records, trees);
     this.limit = Objects.requireNonNull(limit, "limit");
     this.trees = Objects.requireNonNull(trees, "trees");
     this.allTrees = Objects.requireNonNull(allTrees, "allTrees");
@@ -124,49 +121,23 @@ public final class HostNameServer {
     return n;
   }
 
-  private volatile java.util.concurrent.ScheduledExecutorService executor;
-
   /**
    * From now on, the name directories a scan finds are watched by {@code w}, and the scans that
    * events and files still being written ask for run on {@code thread} (the one all of this runs
    * on).
    */
   public void watchWith(HostNameWatch w, java.util.concurrent.ScheduledExecutorService thread) {
-    this.executor = thread;
+    signals.runOn(thread);
     this.watch = w;
   }
 
-  /** How many entries seen complete are remembered; past it, the sweep takes them after SETTLE. */
-  static final int MAX_COMPLETE = 10_000;
-  /** Users and names with a scan queued ("user/" or "user/label"), so a flood queues one each. */
-  private final java.util.Set<String> queued = java.util.concurrent.ConcurrentHashMap.newKeySet();
-
   /**
    * inotify saw a change in the user's {@code command/domain/} (label empty) or in {@code
-   * command/domain/<label>/}: queues on {@code executor} a scan of the names, or of that name,
-   * unless one is queued already. Called on the watch thread.
+   * command/domain/<label>/}: a scan of the names, or of that name, is queued ({@link
+   * NameSignals}). Called on the watch thread.
    */
   public void signal(String user, String label, String entry, boolean completed) {
-    if (completed && !label.isEmpty() && complete.size() < MAX_COMPLETE) {
-      complete.add(user + "/" + label + "/" + entry);
-    }
-    queue(user, label, Duration.ZERO);
-  }
-
-  private void queue(String user, String label, Duration delay) {
-    java.util.concurrent.ScheduledExecutorService thread = executor;
-    String key = user + "/" + label;
-    if (thread == null || !queued.add(key)) {
-      return;
-    }
-    try {
-      thread.schedule(() -> {
-        queued.remove(key);
-        changed(user, label);
-      }, delay.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-    } catch (java.util.concurrent.RejectedExecutionException e) {
-      queued.remove(key); // stopping
-    }
+    signals.signal(user, label, entry, completed);
   }
 
   /** Scans the user's names (label empty) or serves one name. */
@@ -243,13 +214,13 @@ public final class HostNameServer {
     for (Entry entry : commands) {
       String key = tree.identity().user() + "/" + label + "/" + entry.name().display();
       if (entry.mtimeNanos() > settled && entry.mtimeNanos() <= future
-          && !complete.contains(key)) {
+          && !signals.isComplete(key)) {
         // Maybe still being written (or written before its directory was watched): looked at
         // again once it has settled, or at inotify's close.
-        queue(tree.identity().user(), label, SETTLE);
+        signals.queue(tree.identity().user(), label, SETTLE);
         break;
       }
-      complete.remove(key);
+      signals.taken(key);
       serve(tree, label, entry);
     }
   }
@@ -314,7 +285,7 @@ public final class HostNameServer {
     String message = decision.message();
     Claims.Claim after = decision.next();
     try {
-      after = apply(decision.fqdn(), decision.before(), decision.next(), id);
+      after = publication.apply(decision.fqdn(), decision.before(), decision.next(), id);
       if (after != null && after.wanted() && after.address() != null) {
         message = "published " + after.fqdn() + " -> " + after.address() + " (VM '" + after.vm()
             + "', network " + config.network() + ")";
@@ -391,127 +362,11 @@ public final class HostNameServer {
   }
 
   /**
-   * Brings the network's DNS in line with {@code next} (null: the name released), and returns the
-   * claim with what is published now, as written to the registry.
-   */
-  private Claims.Claim apply(String fqdn, Claims.Claim before, Claims.Claim next, Identity id)
-      throws HypervisorException {
-    if (next == null || !next.wanted()) {
-      if (before != null && before.address() != null || next == null) {
-        // Also when wirt has no record of it: withdrawing is idempotent, and a stale entry left by
-        // a crash between the registry and libvirt goes too.
-        hypervisor.storage().pointDnsHost(config.network(), fqdn, null);
-      }
-      if (next == null) {
-        return null;
-      }
-      Claims.Claim unpublished = next.withPublication(null, "not published: 'start' publishes it");
-      save(unpublished);
-      return unpublished;
-    }
-    Claims.Claim now = publish(next, id, hypervisor.storage().networkSubnets(config.network()));
-    save(now);
-    return now;
-  }
-
-  /** Points the name at its VM's current address, or says why it cannot yet. */
-  private Claims.Claim publish(Claims.Claim c, Identity id, List<String> subnets)
-      throws HypervisorException {
-    Optional<ManagedDomain> domain = vms.find(id, c.vm());
-    if (domain.isEmpty()) {
-      if (c.address() != null) {
-        hypervisor.storage().pointDnsHost(config.network(), c.fqdn(), null);
-      }
-      return c.withPublication(null, "VM '" + c.vm() + "' no longer exists or is no longer yours;"
-          + " the name is withdrawn until it points at a VM of yours");
-    }
-    DomainStatus status = hypervisor.status(domain.get().uuid());
-    if (status.state() == DomainState.UNDEFINED) {
-      if (c.address() != null) {
-        hypervisor.storage().pointDnsHost(config.network(), c.fqdn(), null);
-      }
-      return c.withPublication(null, "VM '" + c.vm() + "' no longer exists");
-    }
-    Optional<String> ip = ipv4(status, subnets);
-    if (ip.isEmpty()) {
-      // A VM that is off keeps its last address published: it gets it back from DHCP.
-      return c.address() != null ? c.withPublication(c.address(), null)
-          : c.withPublication(null, "VM '" + c.vm() + "' has no IPv4 address yet (it is "
-              + status.state().json() + "); wirt publishes the name once it has one");
-    }
-    hypervisor.storage().pointDnsHost(config.network(), c.fqdn(), ip.get());
-    return c.withPublication(ip.get(), null);
-  }
-
-  /**
-   * The VM's IPv4 address on the network (in one of its subnets), or, if it has none there, its
-   * first IPv4 address: the network's DNS answers the VMs on it, which reach that address.
-   */
-  static Optional<String> ipv4(DomainStatus status, List<String> subnets) {
-    List<String> all = status.addresses().stream().map(DomainStatus.Address::ip)
-        .filter(ip -> DnsHostXml.isIpv4(ip) && !ip.startsWith("127.")).toList();
-    return all.stream().filter(ip -> subnets.stream().anyMatch(n -> DnsHostXml.inSubnet(ip, n)))
-        .findFirst().or(() -> all.stream().findFirst());
-  }
-
-  private void save(Claims.Claim c) throws HypervisorException {
-    try {
-      claims.set(c.fqdn(), c);
-    } catch (IOException e) {
-      throw new HypervisorException("cannot write the host name registry: " + e.getMessage());
-    }
-  }
-
-  /**
-   * The periodic pass: publishes names whose VM got an address, follows changed addresses,
-   * withdraws names whose VM is gone, and writes each held name's {@code settings.json}.
+   * Brings what is published in step with the VMs' addresses ({@link Publication#reconcile}): a
+   * VM started, stopped or went away.
    */
   public void reconcile() {
-    if (!config.enabled()) {
-      return;
-    }
-    List<Claims.Claim> all = claims.all();
-    if (all.stream().noneMatch(Claims.Claim::wanted)) {
-      return;
-    }
-    List<String> subnets;
-    try {
-      subnets = hypervisor.storage().networkSubnets(config.network());
-    } catch (HypervisorException e) {
-      log.warn("cannot read network={}; names are brought up to date at the next sweep",
-          config.network(), e);
-      return;
-    }
-    for (Claims.Claim c : all) {
-      if (!c.wanted()) {
-        continue;
-      }
-      Optional<HomeTree> tree = trees.apply(c.user());
-      if (tree.isEmpty() || tree.get().identity().uid() != c.uid()) {
-        continue;
-      }
-      Claims.Claim now;
-      try {
-        now = publish(c, tree.get().identity(), subnets);
-      } catch (HypervisorException e) {
-        now = c.withPublication(c.address(), e.getMessage());
-        log.warn("cannot publish user={} fqdn={}", c.user(), c.fqdn(), e);
-      }
-      if (!now.equals(c)) {
-        try {
-          claims.set(c.fqdn(), now);
-        } catch (IOException e) {
-          log.warn("cannot write the host name registry fqdn={}", c.fqdn(), e);
-          continue;
-        }
-        log.info("host name updated user={} fqdn={} address={} pending=\"{}\"", c.user(),
-            c.fqdn(), now.address(), now.pending());
-        records.settings(tree.get(), c.label(), c.fqdn(), now);
-        records.nameLog(tree.get(), c.label(), now.address() != null
-            ? "published " + c.fqdn() + " -> " + now.address()
-            : "withdrawn or waiting: " + now.pending());
-      }
-    }
+    publication.reconcile();
   }
 
   /** Runs a scan of every served tree and then {@link #reconcile} (the sweep). */
@@ -519,7 +374,7 @@ public final class HostNameServer {
     for (HomeTree tree : allTrees.get()) {
       scan(tree);
     }
-    reconcile();
+    publication.reconcile();
   }
 
   private void refuse(HomeTree tree, String label, Entry entry, String problem, Instant started) {

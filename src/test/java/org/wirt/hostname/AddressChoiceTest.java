@@ -22,9 +22,9 @@ class AddressChoiceTest {
   @Test
   void prefersTheAddressOnTheNetworkThenTheFirstIpv4() {
     DomainStatus s = with("fd00::5", "192.168.1.5", "10.97.0.12");
-    assertEquals(Optional.of("10.97.0.12"), HostNameServer.ipv4(s, List.of("10.97.0.1/24")));
-    assertEquals(Optional.of("192.168.1.5"), HostNameServer.ipv4(s, List.of()));
-    assertEquals(Optional.of("192.168.1.5"), HostNameServer.ipv4(s, List.of("10.98.0.1/24")));
-    assertEquals(Optional.empty(), HostNameServer.ipv4(with("fd00::5", "127.0.0.1"), List.of()));
+    assertEquals(Optional.of("10.97.0.12"), Publication.ipv4(s, List.of("10.97.0.1/24")));
+    assertEquals(Optional.of("192.168.1.5"), Publication.ipv4(s, List.of()));
+    assertEquals(Optional.of("192.168.1.5"), Publication.ipv4(s, List.of("10.98.0.1/24")));
+    assertEquals(Optional.empty(), Publication.ipv4(with("fd00::5", "127.0.0.1"), List.of()));
   }
 }
