@@ -18,6 +18,11 @@ public final class NetworkNames {
 
   private NetworkNames() {}
 
+  /** Whether {@code name} is a libvirt network name as wirt accepts one. */
+  public static boolean isName(String name) {
+    return name != null && NAME.matcher(name).matches();
+  }
+
   /** Returns the names a request lists, or null when it lists none (absent key). */
   public static List<String> parse(JsonNode value) throws Refusal {
     if (value == null) {

@@ -34,12 +34,14 @@ public record Config(
     ConsoleConfig console,
     MetricsConfig metrics,
     Map<String, Path> users,
-    String legacyTreeDir) {
+    String legacyTreeDir,
+    DomainsConfig domains) {
 
   public Config {
     Fields.requireNonNull("group adminGroup treeDir libvirtUri domainNamePattern stateDir logDir mail"
-        + " quotas images limits console metrics", group, adminGroup, treeDir, libvirtUri,
-        domainNamePattern, stateDir, logDir, mail, quotas, images, limits, console, metrics);
+        + " quotas images limits console metrics domains", group, adminGroup, treeDir, libvirtUri,
+        domainNamePattern, stateDir, logDir, mail, quotas, images, limits, console, metrics,
+        domains);
     users = Map.copyOf(users);
   }
 
@@ -67,6 +69,6 @@ public record Config(
         membersRefreshSeconds, workers, maxCommandBytes, state, logs, mail, quotas, images,
         limits, new ConsoleConfig(state.resolveSibling("run"), console.idle(), console.total(),
             console.sessions(), logs.resolve("console"), console.addressPoll()), metrics,
-        demoUsers, legacyTreeDir);
+        demoUsers, legacyTreeDir, domains);
   }
 }

@@ -103,7 +103,8 @@ public final class ConfigLoader {
     Obj top = new Obj(source, "", root);
     top.allow("group", "adminGroup", "treeDir", "libvirtUri", "domainNamePattern",
         "sweepIntervalSeconds", "membersRefreshSeconds", "workers", "maxCommandBytes",
-        "stateDir", "logDir", "mail", "quotas", "images", "limits", "console", "metrics", "users", "legacyTreeDir");
+        "stateDir", "logDir", "mail", "quotas", "images", "limits", "console", "metrics", "users",
+        "legacyTreeDir", "domains");
     String pattern = top.string("domainNamePattern", "{user}-{vm}");
     if (!pattern.contains("{user}") || !pattern.contains("{vm}")) {
       throw top.bad("domainNamePattern", "must contain both {user} and {vm}, like \"{user}-{vm}\"");
@@ -132,7 +133,8 @@ public final class ConfigLoader {
         console(top.object("console"), logDir),
         metrics(top.object("metrics")),
         users(top.object("users")),
-        legacyTreeDir(top, treeDir));
+        legacyTreeDir(top, treeDir),
+        domains(top.object("domains")));
   }
 
   /** The old cron script's {@code ~/virsh} (issue 15): null, the default, serves nothing there. */
@@ -202,12 +204,33 @@ public final class ConfigLoader {
   }
 
   private static Quota quota(Obj o, Quota base) throws ConfigException {
-    o.allow("vms", "vcpus", "memoryMiB", "diskGiB");
+    o.allow("vms", "vcpus", "memoryMiB", "diskGiB", "domains");
     return new Quota(
         o.integer("vms", base.vms(), 0, 100_000),
         o.integer("vcpus", base.vcpus(), 0, 1_000_000),
         o.integer("memoryMiB", (int) Math.min(base.memoryMiB(), Integer.MAX_VALUE), 0, Integer.MAX_VALUE),
-        o.integer("diskGiB", (int) Math.min(base.diskGiB(), Integer.MAX_VALUE), 0, Integer.MAX_VALUE));
+        o.integer("diskGiB", (int) Math.min(base.diskGiB(), Integer.MAX_VALUE), 0, Integer.MAX_VALUE),
+        o.integer("domains", base.domains(), 0, 100_000));
+  }
+
+  private static DomainsConfig domains(Obj o) throws ConfigException {
+    o.allow("zone", "network");
+    String given = o.optionalString("zone");
+    String zone = given == null ? DomainsConfig.DEFAULTS.zone() : given.toLowerCase(java.util.Locale.ROOT);
+    if (zone.endsWith(".")) {
+      zone = zone.substring(0, zone.length() - 1);
+    }
+    if (!zone.isEmpty() && !org.wirt.command.HostNames.isZone(zone)) {
+      throw o.bad("zone", "is \"" + zone + "\", which is no DNS zone; a zone is DNS labels ("
+          + org.wirt.command.HostNames.LABEL_RULE + ") joined by dots, at most 200 characters,"
+          + " like \"lab.example.org\", or null to turn host names off");
+    }
+    String network = o.string("network", DomainsConfig.DEFAULTS.network());
+    if (!org.wirt.command.NetworkNames.isName(network)) {
+      throw o.bad("network", "is \"" + network + "\", which is no libvirt network name; like"
+          + " \"wirt\"");
+    }
+    return new DomainsConfig(zone, network);
   }
 
   private static ImagesConfig images(Obj o) throws ConfigException {

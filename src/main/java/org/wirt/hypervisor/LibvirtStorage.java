@@ -223,6 +223,66 @@ final class LibvirtStorage implements Storage {
     });
   }
 
+  @Override
+  public List<String> networkSubnets(String network) throws HypervisorException {
+    String attempt = "read the addresses of network " + network;
+    return LibvirtErrors.during(attempt, () -> {
+      Optional<Network> net = handles.network(network);
+      if (net.isEmpty()) {
+        return List.of();
+      }
+      try {
+        return DnsHostXml.subnets(net.get().getXMLDesc(0));
+      } catch (org.xml.sax.SAXException e) {
+        throw new HypervisorException(attempt + ": libvirt's network XML does not parse: "
+            + e.getMessage());
+      } finally {
+        LibvirtHandles.free(net.get());
+      }
+    });
+  }
+
+  @Override
+  public boolean pointDnsHost(String network, String fqdn, String ip) throws HypervisorException {
+    String attempt = (ip == null ? "withdraw " + fqdn : "point " + fqdn + " at " + ip)
+        + " in the DNS of network " + network;
+    return LibvirtErrors.during(attempt, () -> {
+      Network net = handles.network(network).orElseThrow(() -> new HypervisorException(attempt
+          + ": libvirt has no network '" + network + "'; an admin defines it (domains.network)"));
+      try {
+        List<DnsHostXml.Host> hosts;
+        try {
+          hosts = DnsHostXml.hosts(net.getXMLDesc(0));
+        } catch (org.xml.sax.SAXException e) {
+          throw new HypervisorException(attempt + ": libvirt's network XML does not parse: "
+              + e.getMessage());
+        }
+        DnsHostXml.Change change = DnsHostXml.change(hosts, fqdn, ip);
+        // Only the definition of a network that does not run: LIVE on it is an error.
+        int flags = NativeNetwork.AFFECT_CONFIG
+            | (net.isActive() == 1 ? NativeNetwork.AFFECT_LIVE : 0);
+        try {
+          for (DnsHostXml.Host h : change.delete()) {
+            NativeNetwork.update(net, NativeNetwork.COMMAND_DELETE, NativeNetwork.SECTION_DNS_HOST,
+                DnsHostXml.element(h), flags);
+          }
+          for (DnsHostXml.Host h : change.add()) {
+            NativeNetwork.update(net, NativeNetwork.COMMAND_ADD_LAST,
+                NativeNetwork.SECTION_DNS_HOST, DnsHostXml.element(h), flags);
+          }
+        } catch (NativeDomain.NativeCallException e) {
+          throw LibvirtErrors.failure(attempt, e.error(), e);
+        }
+        if (!change.isEmpty()) {
+          log.info("network dns changed network={} fqdn={} ip={}", network, fqdn, ip);
+        }
+        return !change.isEmpty();
+      } finally {
+        LibvirtHandles.free(net);
+      }
+    });
+  }
+
   /**
    * Runs {@code use} on the domain with this UUID and frees it; a libvirt error is a failure to
    * "{@code attempt} <name>{@code detail}".

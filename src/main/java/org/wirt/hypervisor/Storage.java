@@ -82,4 +82,25 @@ public interface Storage {
   default boolean networkExists(String name) throws HypervisorException {
     return true;
   }
+
+  /**
+   * Makes {@code fqdn} resolve to {@code ip} in the DNS of the libvirt network {@code network}
+   * (its {@code <dns><host>} entries, live if the network runs and in its definition), or with
+   * {@code ip} null makes it resolve to nothing there. Other names stay. Idempotent: pointing a
+   * name where it points already, or removing one that is not there, changes nothing.
+   *
+   * @return whether the network was changed
+   */
+  default boolean pointDnsHost(String network, String fqdn, String ip) throws HypervisorException {
+    throw new HypervisorException("set DNS host " + fqdn + " in network " + network
+        + ": this hypervisor has no network DNS");
+  }
+
+  /**
+   * The IPv4 subnets of the libvirt network {@code network} ({@code <ip address netmask|prefix>}),
+   * as {@code address/prefix}; empty if it has none or this hypervisor cannot tell.
+   */
+  default List<String> networkSubnets(String network) throws HypervisorException {
+    return List.of();
+  }
 }

@@ -139,11 +139,13 @@ final class InfoReport {
     limitsNode.put("vcpus", q.limits().vcpus());
     limitsNode.put("memoryMiB", q.limits().memoryMiB());
     limitsNode.put("diskGiB", q.limits().diskGiB());
+    limitsNode.put("domains", q.limits().domains());
     ObjectNode usageNode = doc.putObject("usage");
     usageNode.put("vms", q.vms());
     usageNode.put("vcpus", q.vcpus());
     usageNode.put("memoryMiB", q.memoryMiB());
     usageNode.put("diskGiB", q.diskGiB());
+    usageNode.put("domains", q.domains());
     usageNode.put("note",
         "vcpus and memoryMiB count running VMs; diskGiB the virtual size of disks");
     doc.put("updated", clock.instant().toString());

@@ -213,6 +213,11 @@ public final class StatusKeeper {
     }
   }
 
+  /** Writes the user's {@code quota.json} (and settings) now if they changed (a host name held or released). */
+  public void reportInfo(HomeTree tree) {
+    info.report(tree, owned.apply(tree.identity()));
+  }
+
   /** Forgets what libvirt said of every VM (it reconnected: events may have been missed). */
   public void forgetFacts() {
     facts.clear();

@@ -68,6 +68,7 @@ public final class HomeTree {
   private final RejectedEntries rejected;
   private final LogFiles logs;
   private final LegacyTree legacy;
+  private final DomainDirectory domains;
 
   /** The tree {@code home/treeDir} of {@code identity}; rejected entries are stamped in UTC. */
   public HomeTree(Identity identity, Path home, String treeDir) {
@@ -93,6 +94,7 @@ public final class HomeTree {
     this.rejected = new RejectedEntries(this);
     this.logs = new LogFiles(this);
     this.legacy = legacyDir == null ? null : new LegacyTree(this, legacyDir);
+    this.domains = new DomainDirectory(this);
   }
 
   /** The old {@code ~/virsh} layout of this home, if wirtd serves it ({@code legacyTreeDir}). */
@@ -123,8 +125,8 @@ public final class HomeTree {
   }
 
   /**
-   * Creates what is missing of {@code command/vm/<vm>/}, {@code info/vm/<vm>/}, {@code logs/vm/}
-   * and {@code rejected/} (0700, owned by the user), replacing any link or file found where one of
+   * Creates what is missing of {@code command/vm/<vm>/}, {@code info/vm/<vm>/}, {@code logs/vm/},
+   * {@code command/domain/}, {@code info/domain/}, {@code logs/domain/} and {@code rejected/} (0700, owned by the user), replacing any link or file found where one of
    * these directories belongs. The tree root itself must exist.
    */
   public void ensureSkeleton(Collection<String> vms) throws IOException {
@@ -139,6 +141,12 @@ public final class HomeTree {
       }
       try (Fd logsDir = ensure(root, rootWhere, "logs")) {
         ensure(logsDir, rootWhere + "/logs", "vm").close();
+        ensure(logsDir, rootWhere + "/logs", "domain").close();
+      }
+      for (String top : List.of("command", "info")) {
+        try (Fd dir = ensure(root, rootWhere, top)) {
+          ensure(dir, rootWhere + "/" + top, "domain").close();
+        }
       }
       ensure(root, rootWhere, "rejected").close();
       return null;
@@ -277,6 +285,43 @@ public final class HomeTree {
    */
   public int pruneRejected(int keep) throws IOException {
     return rejected.prune(keep);
+  }
+
+  /**
+   * The entries of {@code command/domain/} (host names) except names starting with '.', oldest
+   * first, among its first {@link #MAX_VM_DIRECTORIES} names.
+   */
+  public List<Entry> listDomainNames() throws IOException {
+    return domains.listNames();
+  }
+
+  /**
+   * The {@code limit} oldest commands of {@code command/domain/<name>/} (writes in progress left
+   * out) among its first {@link #MAX_COMMANDS_INSPECTED} names.
+   */
+  public List<Entry> oldestDomainCommands(String name, int limit) throws IOException {
+    return domains.oldestCommands(name, limit);
+  }
+
+  /** As {@link #readCommand}, for {@code command/domain/<name>/<entry>}. */
+  public ReadResult readDomainCommand(String name, EntryName entry, int maxBytes)
+      throws IOException {
+    return domains.read(name, entry, maxBytes);
+  }
+
+  /** As {@link #removeCommand}, for {@code command/domain/<name>/<entry>}. */
+  public boolean removeDomainCommand(String name, EntryName entry, FileFacts expected)
+      throws IOException {
+    return domains.remove(name, entry, expected);
+  }
+
+  /**
+   * As {@link #reject}, for {@code command/domain/<name>/<entry>} (or, with {@code name} null, the
+   * entry {@code command/domain/<entry>}); the name in {@code rejected/} starts {@code domain.}.
+   */
+  public String rejectDomainEntry(String name, EntryName entry) throws IOException {
+    List<String> source = name == null ? DomainDirectory.DIR : List.of("command", "domain", name);
+    return rejected.rejectFrom(source, "domain." + (name == null ? "" : name + "."), entry);
   }
 
   /** Turns wirt's note that it discarded a log into a line of that log's format. */

@@ -30,12 +30,20 @@ final class RejectedEntries {
     if (vm != null) {
       TreeNames.component(vm, "VM name");
     }
+    List<String> source = vm == null ? List.of("command", "vm") : List.of("command", "vm", vm);
+    return rejectFrom(source, vm == null ? "" : TreeNames.escape(TreeNames.bytes(vm)) + ".", name);
+  }
+
+  /**
+   * Moves the entry {@code name} of the directory {@code source} (components below the tree root)
+   * into {@code rejected/} as {@code <prefix><escaped name>.<stamp>[.<n>]}.
+   */
+  String rejectFrom(List<String> source, String prefix, EntryName name) throws IOException {
+    source.forEach(part -> TreeNames.component(part, "directory name"));
     byte[] raw = TreeNames.entry(name);
     String rootWhere = tree.where();
-    List<String> source = vm == null ? List.of("command", "vm") : List.of("command", "vm", vm);
     String where = rootWhere + "/" + String.join("/", source) + "/" + name.display();
-    String base = (vm == null ? "" : TreeNames.escape(TreeNames.bytes(vm)) + ".") + TreeNames.escape(raw)
-        + "." + STAMP.format(tree.clock().instant());
+    String base = prefix + TreeNames.escape(raw) + "." + STAMP.format(tree.clock().instant());
     return tree.run(root -> {
       try (Fd from = TreeIo.walk(root, source, rootWhere, false)) {
         return moveInto(root, from, raw, base, where);

@@ -54,6 +54,8 @@ public final class QuotaChecks implements QuotaView.Source {
     this.groups = Objects.requireNonNull(groups, "groups");
   }
 
+  private volatile java.util.function.ToIntFunction<Identity> domainsHeld = user -> 0;
+
   /** Takes reloaded quotas. */
   public void reload(QuotaConfig next) {
     quotas = new Quotas(next);
@@ -68,7 +70,21 @@ public final class QuotaChecks implements QuotaView.Source {
   public QuotaView view(Identity user, List<ManagedDomain> owned) throws HypervisorException {
     Quotas.Limits l = limits(user);
     Quotas.Usage u = usage(owned);
-    return new QuotaView(l.quota(), l.source(), u.vms(), u.vcpus(), u.memoryMiB(), u.diskGiB());
+    return new QuotaView(l.quota(), l.source(), u.vms(), u.vcpus(), u.memoryMiB(), u.diskGiB(),
+        domainsHeld.applyAsInt(user));
+  }
+
+  /** How many host names ({@code command/domain/}) the user may hold: the quota's {@code domains}. */
+  public int domainLimit(Identity user) {
+    return limits(user).quota().domains();
+  }
+
+  /**
+   * Tells how many host names a user holds, for {@code quota.json} (the host name registry, made
+   * after this).
+   */
+  public void countDomainsWith(java.util.function.ToIntFunction<Identity> held) {
+    domainsHeld = java.util.Objects.requireNonNull(held, "held");
   }
 
   /**

@@ -54,7 +54,12 @@ final class ResultWaiter {
   }
 
   Outcome await(String vm, String tag, Duration timeout) throws IOException, InterruptedException {
-    Path results = tree.resultsDir(vm);
+    return awaitIn(tree.resultsDir(vm), tag, timeout);
+  }
+
+  /** As {@link #await}, for the results directory {@code results} ({@code info/<kind>/<name>/results}). */
+  Outcome awaitIn(Path results, String tag, Duration timeout)
+      throws IOException, InterruptedException {
     Path file = results.resolve(tag + ".json");
     // From the deepest to the shallowest: the first that exists is watched, and deeper ones as
     // they appear.

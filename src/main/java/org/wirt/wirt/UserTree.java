@@ -172,6 +172,26 @@ final class UserTree {
     return target;
   }
 
+  /**
+   * Queues a host name command ({@code command/domain/<name>/<verb>.<tag>}) as {@link #queue}
+   * does, making the name's directory if needed.
+   */
+  Path queueDomain(String name, String verb, String tag, String content) throws IOException {
+    Path dir = root.resolve("command/domain/" + name);
+    Files.createDirectories(dir);
+    Path temp = dir.resolve("." + verb + "." + tag + ".tmp");
+    Path target = dir.resolve(verb + "." + tag);
+    Files.writeString(temp, content, StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW,
+        StandardOpenOption.WRITE);
+    try {
+      Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      Files.deleteIfExists(temp);
+      throw e;
+    }
+    return target;
+  }
+
   /** The last {@code n} lines of a file in the tree, or none if it does not exist. */
   List<String> tail(String relative, int n) throws IOException {
     Path file = root.resolve(relative);

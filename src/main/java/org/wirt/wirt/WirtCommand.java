@@ -84,13 +84,14 @@ public final class WirtCommand implements Callable<Integer> {
     m.put("consolidate", ProvisionCommands.Consolidate.class);
     m.put("console", ReachCommands.Console.class);
     m.put("ssh", ReachCommands.Ssh.class);
+    m.put("domain", DomainCommands.class);
     return m;
   }
 
   @Override
   public Integer call() {
     err.println("wirt: name a command: list, status, top, start, stop, destroy, reboot, reset,"
-        + " suspend, resume, autostart, log, history, quota, console, ssh (wirt --help)");
+        + " suspend, resume, autostart, log, history, quota, console, ssh, domain (wirt --help)");
     return ExitCode.USAGE.code();
   }
 

@@ -18,6 +18,9 @@ import org.wirt.control.DaemonControl;
 import org.wirt.desired.DesiredState;
 import org.wirt.hypervisor.Hypervisor;
 import org.wirt.hypervisor.HypervisorException;
+import org.wirt.hostname.Claims;
+import org.wirt.hostname.HostNameServer;
+import org.wirt.hostname.HostNameWatch;
 import org.wirt.journal.Journal;
 import org.wirt.journal.Recovery;
 import org.wirt.metrics.Metering;
@@ -97,6 +100,11 @@ public final class Daemon implements DaemonControl, AutoCloseable {
   private final ScheduledExecutorService timer = failures.executor("wirt-timer");
   private final ExecutorService events = failures.executor("wirt-events");
   private final Thread watcherThread;
+  private final HostNameServer hostNames;
+  private final HostNameWatch hostNameWatch;
+  private final ScheduledExecutorService hostNameThread = failures.executor("wirt-domains");
+  private final java.util.concurrent.atomic.AtomicBoolean reconcileQueued =
+      new java.util.concurrent.atomic.AtomicBoolean();
   private final Instant started;
   private volatile boolean libvirtUp = true;
 
@@ -127,6 +135,15 @@ public final class Daemon implements DaemonControl, AutoCloseable {
         timer, config.maxCommandBytes(), this::rescan, metrics, desired);
     this.workers = new Workers(scheduler, server, failures);
     this.heartbeat = new Heartbeat(clock, config.sweepInterval(), watcher);
+    Claims claims = openClaims(config.stateDir());
+    quotas.countDomainsWith(u -> claims.heldBy(u.user(), u.uid()));
+    this.hostNames = new HostNameServer(config.domains(), claims, owners::find, hypervisor,
+        recorder, notifier, quotas::domainLimit, roster::tree, roster::all, clock,
+        config.maxCommandBytes(), statuses::reportInfo);
+    this.hostNameWatch = new HostNameWatch(openInotify(), (user, label, entry, complete) ->
+        hostNames.signal(user, label, entry, complete),
+        config.limits().watchesPerUser());
+    hostNames.watchWith(hostNameWatch, hostNameThread);
     UserScanner scanner = new UserScanner(owners, watcher, scheduler, statuses, rejector, clock);
     this.consoles = new Consoles(config.console(), config.libvirtUri(), roster, owners, statuses,
         Objects.requireNonNull(recorder, "recorder"), failures, clock);
@@ -138,6 +155,7 @@ public final class Daemon implements DaemonControl, AutoCloseable {
     this.sweeper = new Sweeper(roster, owners, scanner, statuses, rejector, heartbeat,
         user -> {
           watcher.forget(user);
+          hostNameWatch.forget(user);
           heartbeat.forget(user);
           rejector.forget(user);
           consoles.forget(user);
@@ -151,6 +169,33 @@ public final class Daemon implements DaemonControl, AutoCloseable {
     this.watcherThread = new Thread(watcher, "wirt-watch");
     watcherThread.setDaemon(true);
     this.started = clock.instant();
+  }
+
+  /** The host name registry of {@code stateDir}; a registry that cannot be read stops startup. */
+  private static Claims openClaims(java.nio.file.Path stateDir) {
+    try {
+      return Claims.open(stateDir);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  private static Inotify openInotify() {
+    try {
+      return Inotify.open();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  /** Brings the published host names up to date soon (a VM started, stopped or went away). */
+  private void reconcileHostNames() {
+    if (reconcileQueued.compareAndSet(false, true)) {
+      hostNameThread.execute(() -> {
+        reconcileQueued.set(false);
+        hostNames.reconcile();
+      });
+    }
   }
 
   /** Whether the user is in the group (by NSS), for quotas given per group. */
@@ -173,6 +218,18 @@ public final class Daemon implements DaemonControl, AutoCloseable {
       domainEvents.apply(e);
       desired.domainEvent(e.uuid());
     }));
+    hypervisor.onLifecycle(e -> reconcileHostNames());
+    hostNameThread.execute(() -> {
+      int taken = hostNames.recover();
+      if (taken > 0) {
+        log.info("recorded host name commands taken before a restart count={}", taken);
+      }
+    });
+    hostNameThread.scheduleWithFixedDelay(failures.guard("wirt-domains", hostNames::sweep),
+        0, config.sweepInterval().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    Thread watchNames = new Thread(hostNameWatch, "wirt-domains-watch");
+    watchNames.setDaemon(true);
+    watchNames.start();
     watcherThread.start();
     workers.start(config.workers());
     sweeper.start(config.sweepInterval());
@@ -194,6 +251,16 @@ public final class Daemon implements DaemonControl, AutoCloseable {
    */
   public void sweepNow(boolean thorough) throws InterruptedException {
     sweeper.sweepNow(thorough);
+    hostNamesNow();
+  }
+
+  /** Takes the host name commands waiting and brings publication up to date now, and waits. */
+  public void hostNamesNow() throws InterruptedException {
+    try {
+      hostNameThread.submit(hostNames::sweep).get();
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new IllegalStateException("host name sweep failed", e.getCause());
+    }
   }
 
   /** Reconciles every VM towards its settings.json now and waits (tests; the sweep does it). */
@@ -225,6 +292,7 @@ public final class Daemon implements DaemonControl, AutoCloseable {
     check(restart, "domainNamePattern", old.domainNamePattern(), next.domainNamePattern());
     check(restart, "limits", old.limits(), next.limits());
     check(restart, "metrics", old.metrics(), next.metrics());
+    check(restart, "domains", old.domains(), next.domains());
     config = next;
     quotas.reload(next.quotas());
     statuses.forgetReported();
@@ -322,6 +390,8 @@ public final class Daemon implements DaemonControl, AutoCloseable {
     log.info("wirtd stopping");
     workers.stopTaking();
     watcher.close();
+    hostNameWatch.close();
+    hostNameThread.shutdownNow();
     sweeper.stop();
     desired.stop();
     workers.join(Duration.ofSeconds(30));

@@ -34,7 +34,9 @@ class ConfigLoaderTest {
     assertEquals(Path.of("/var/log/wirt"), c.logDir());
     assertEquals(new MailConfig(true, "localhost", 25, false, null, null, null, "wirt@localhost",
         "{user}@localhost", "root", 15, 3), c.mail());
-    assertEquals(new QuotaConfig.Quota(4, 8, 8192, 100), c.quotas().defaults());
+    assertEquals(new QuotaConfig.Quota(4, 8, 8192, 100, 5), c.quotas().defaults());
+    assertEquals(new DomainsConfig("", "wirt"), c.domains());
+    assertEquals(false, c.domains().enabled());
     assertEquals(new LimitsConfig(32, 1 << 20, 240, 60, 30, 20, 200, 50, 16, 5, 256), c.limits());
     assertEquals(Map.of(), c.users());
     assertEquals(new MetricsConfig(Duration.ofSeconds(60), Optional.empty(),
@@ -71,9 +73,34 @@ class ConfigLoaderTest {
     assertEquals(new LimitsConfig(4, 8192, 3, 5, 6, 2, 10, 7, 1, 2, 8), c.limits());
   }
 
+  @Test
+  void readsTheHostNameKeys() throws ConfigException {
+    Config c = ConfigLoader.parse("wirt.json", """
+        {"domains": {"zone": "Lab.Example.ORG.", "network": "lab-net"},
+         "quotas": {"default": {"domains": 2}, "users": {"alice": {"domains": 0}}}}
+        """);
+    assertEquals(new DomainsConfig("lab.example.org", "lab-net"), c.domains());
+    assertEquals(true, c.domains().enabled());
+    assertEquals(2, c.quotas().defaults().domains());
+    assertEquals(0, c.quotas().users().get("alice").domains());
+  }
+
   @ParameterizedTest
   @CsvSource(delimiter = '|', value = {
-      "{\"grup\": \"x\"}|f: unknown key 'grup'; known keys here: adminGroup, console, domainNamePattern, group, images, legacyTreeDir, libvirtUri, limits, logDir, mail, maxCommandBytes, membersRefreshSeconds, metrics, quotas, stateDir, sweepIntervalSeconds, treeDir, users, workers",
+      "{\"domains\": {\"zone\": \"lab..org\"}}|f: 'domains.zone' is \"lab..org\", which is no DNS zone; a zone is DNS labels (one DNS label: 1 to 63 of a-z, 0-9 and '-', not starting or ending with '-', in lower case) joined by dots, at most 200 characters, like \"lab.example.org\", or null to turn host names off",
+      "{\"domains\": {\"zone\": \"a_b.org\"}}|f: 'domains.zone' is \"a_b.org\", which is no DNS zone; a zone is DNS labels (one DNS label: 1 to 63 of a-z, 0-9 and '-', not starting or ending with '-', in lower case) joined by dots, at most 200 characters, like \"lab.example.org\", or null to turn host names off",
+      "{\"domains\": {\"network\": \"a b\"}}|f: 'domains.network' is \"a b\", which is no libvirt network name; like \"wirt\"",
+      "{\"domains\": {\"zones\": \"x\"}}|f: unknown key 'domains.zones'; known keys here: network, zone",
+      "{\"quotas\": {\"default\": {\"domains\": -1}}}|f: 'quotas.default.domains' must be a whole number from 0 to 100000, not -1",
+  })
+  void refusesBadHostNameKeys(String json, String message) {
+    assertEquals(message, assertThrows(ConfigException.class, () -> ConfigLoader.parse("f", json))
+        .getMessage());
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "{\"grup\": \"x\"}|f: unknown key 'grup'; known keys here: adminGroup, console, domainNamePattern, domains, group, images, legacyTreeDir, libvirtUri, limits, logDir, mail, maxCommandBytes, membersRefreshSeconds, metrics, quotas, stateDir, sweepIntervalSeconds, treeDir, users, workers",
       "{\"mail\": {\"port\": 25}}|f: unknown key 'mail.port'; known keys here: adminAddress, digestMinutes, enabled, from, giveUpDays, passwordFile, sendmail, smtpHost, smtpPort, starttls, userAddress, username",
       "{\"mail\": {\"username\": \"wirt\"}}|f: 'mail.username' is set, so 'mail.passwordFile' is needed too: SMTP authentication takes both",
       "{\"mail\": {\"starttls\": \"yes\"}}|f: 'mail.starttls' must be true or false, not \"yes\"",
