@@ -1,7 +1,6 @@
 package org.wirt.desired;
 
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -73,6 +72,9 @@ public final class DesiredState implements InternalCommands {
   /** The VMs whose last reconciliation failed (logged once until one works). */
   private final Set<VmKey> unreconciled = ConcurrentHashMap.newKeySet();
 
+  /** The VMs the last sweep of each user's tree found a settings.json in, by user. */
+  private final Map<String, Set<String>> withFile = new ConcurrentHashMap<>();
+
   private record Queued(Internal job, String hash) {}
 
   /**
@@ -95,9 +97,27 @@ public final class DesiredState implements InternalCommands {
     this.failures = Objects.requireNonNull(failures, "failures");
   }
 
-  /** Reconciles every VM now (wirtd started) and then every {@code interval} (the sweep). */
-  public void start(Duration interval) {
-    executor.scheduleWithFixedDelay(this::sweep, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+  /**
+   * Reconciles every VM now (wirtd started). From then on the periodic sweep says which VMs have
+   * a file ({@link #seen}), so that a pass over 10,000 users does not open 50,000 VM directories
+   * a second time to find the few files there are.
+   */
+  public void start() {
+    executor.execute(this::sweep);
+  }
+
+  /**
+   * The sweep looked into the user's VM directories: those holding a settings.json, and those
+   * that held one at the last look (a file removed ends its effect), are reconciled soon.
+   */
+  public void seen(HomeTree tree, Set<String> vms) {
+    String user = tree.identity().user();
+    Set<String> before = withFile.put(user, Set.copyOf(vms));
+    Set<String> look = new java.util.HashSet<>(vms);
+    if (before != null) {
+      look.addAll(before);
+    }
+    look.forEach(vm -> request(new VmKey(user, vm)));
   }
 
   /** Reconciles every VM soon (libvirt is back: the VMs may have changed meanwhile). */

@@ -37,9 +37,23 @@ public final class UserScanner {
   private final Rejector rejector;
   private final Clock clock;
   private final LegacyScan legacy;
+  private final SettingsFiles settingsFiles;
+
+  /** Told, at every scan of a tree, which of its VM directories hold a settings.json. */
+  public interface SettingsFiles {
+    SettingsFiles NONE = (tree, vms) -> { };
+
+    void seen(HomeTree tree, java.util.Set<String> vms);
+  }
 
   public UserScanner(Owners owners, Watcher watcher, Scheduler scheduler, StatusKeeper statuses,
       Rejector rejector, Clock clock) {
+    this(owners, watcher, scheduler, statuses, rejector, clock, SettingsFiles.NONE);
+  }
+
+  /** @param settingsFiles told which VMs have a settings.json, at every scan */
+  public UserScanner(Owners owners, Watcher watcher, Scheduler scheduler, StatusKeeper statuses,
+      Rejector rejector, Clock clock, SettingsFiles settingsFiles) {
     this.owners = Objects.requireNonNull(owners, "owners");
     this.watcher = Objects.requireNonNull(watcher, "watcher");
     this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
@@ -47,6 +61,7 @@ public final class UserScanner {
     this.rejector = Objects.requireNonNull(rejector, "rejector");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.legacy = new LegacyScan(watcher, scheduler);
+    this.settingsFiles = Objects.requireNonNull(settingsFiles, "settingsFiles");
   }
 
   /**
@@ -131,6 +146,7 @@ public final class UserScanner {
           refreshStatuses ? now : last.statusAt(), refreshRunning ? now : last.runningAt(),
           recheckFacts ? now : last.factsAt()));
       List<String> vms = new ArrayList<>();
+      java.util.Set<String> withSettings = new java.util.HashSet<>();
       for (HomeTree.VmDirectory d : dirs) {
         Entry e = d.entry();
         Optional<String> vm = e.name().text().filter(Names::isVm);
@@ -145,8 +161,12 @@ public final class UserScanner {
           if (d.hasCommands()) {
             scheduler.signal(new VmKey(user, vm.get()));
           }
+          if (d.hasSettings()) {
+            withSettings.add(vm.get());
+          }
         }
       }
+      settingsFiles.seen(tree, withSettings);
       // A directory not watched until now may have received a command after it was looked into
       // and before its watch: it is looked into again once watched.
       List<String> unwatched = vms.stream().filter(vm -> !watcher.watches(user, vm)).toList();

@@ -29,6 +29,7 @@ final class CommandDirectory {
   static final int MAX_COMMANDS_INSPECTED = 65536;
   static final int MAX_LISTED = 4096;
   static final int MAX_PRUNE_INSPECTED = 4096;
+  private static final byte[] SETTINGS_RAW = TreeNames.bytes(TreeNames.SETTINGS);
   private static final Comparator<Entry> OLDEST_FIRST = Comparator.comparingLong(Entry::mtimeNanos)
       .thenComparing(e -> e.name().raw(), Arrays::compareUnsigned);
 
@@ -69,15 +70,20 @@ final class CommandDirectory {
         List<HomeTree.VmDirectory> found = new ArrayList<>();
         for (Entry e : entries) {
           boolean commands = false;
+          boolean settings = false;
           if (e.type() == EntryType.DIRECTORY && isVm.test(e.name())) {
             String vm = e.name().text().orElseThrow();
             try (Fd vmDir = TreeIo.walk(dir, List.of(vm), vmsWhere, false)) {
               commands = holdsCommands(vmDir);
+              // One fstatat on the open directory: the settings.json pass reads only the VMs
+              // that have one, instead of opening every VM's directory again.
+              settings = vmDir.hasEntry(SETTINGS_RAW, vmsWhere + "/" + vm + "/"
+                  + TreeNames.SETTINGS);
             } catch (IOException ex) {
               LOG.warn("cannot list user={} vm={}", tree.identity().user(), vm, ex);
             }
           }
-          found.add(new HomeTree.VmDirectory(e, commands));
+          found.add(new HomeTree.VmDirectory(e, commands, settings));
         }
         return found;
       }

@@ -161,8 +161,15 @@ public final class HomeTree {
     return commands.listVmDirectories();
   }
 
-  /** An entry of {@code command/vm/}; if it is a VM directory, whether it holds commands. */
-  public record VmDirectory(Entry entry, boolean hasCommands) {}
+  /**
+   * An entry of {@code command/vm/}; if it is a VM directory, whether it holds commands and
+   * whether it holds a {@code settings.json} (of any type: what it is, is checked when read).
+   */
+  public record VmDirectory(Entry entry, boolean hasCommands, boolean hasSettings) {
+    public VmDirectory(Entry entry, boolean hasCommands) {
+      this(entry, hasCommands, false);
+    }
+  }
 
   /**
    * Lists {@code command/vm/} and looks into each directory named like a VM for commands, in one

@@ -60,6 +60,22 @@ public final class Bench {
     this.out = out;
   }
 
+  private interface Pass {
+    void run() throws Exception;
+  }
+
+  /** The median of three runs of {@code pass}, in milliseconds. */
+  private static long median(Pass pass) throws Exception {
+    long[] t = new long[3];
+    for (int i = 0; i < t.length; i++) {
+      long t0 = System.nanoTime();
+      pass.run();
+      t[i] = (System.nanoTime() - t0) / 1_000_000;
+    }
+    Arrays.sort(t);
+    return t[1];
+  }
+
   /**
    * Runs the suite: {@code Bench [JSON-FILE [MEASURE...]]}, where a measure is one of latency,
    * overhead, overheadQemu, throughput, sweep, rest, flood, refusals, console (default: all).
@@ -302,6 +318,14 @@ public final class Bench {
         ms = (System.nanoTime() - t0) / 1_000_000;
         row("thorough sweep (skeleton and every status checked), " + users + " users × 5 VMs",
             ms + " ms", "", "");
+        // The other passes, each on a thread of its own: every VM's settings.json looked for (at
+        // start and when libvirt is back; the periodic sweep finds the files itself), and, at
+        // every sweep while host names are on, every command/domain/.
+        row("settings.json full pass (start, reconnect), " + users + " users × 5 VMs, no file"
+            + " (median of 3)",
+            median(w.daemon::settingsSweepNow) + " ms", "", "");
+        row("command/domain/ pass, " + users + " users, host names on, none held (median of 3)",
+            median(w.daemon::hostNamesNow) + " ms", "", "");
       }
     }
     if (size.sweepOnlySamples() > 0) {

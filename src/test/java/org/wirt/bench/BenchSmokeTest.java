@@ -21,9 +21,10 @@ class BenchSmokeTest {
     Bench bench = new Bench(Bench.Size.SMOKE, new PrintStream(out, true, StandardCharsets.UTF_8));
     List<Bench.Row> rows = bench.runAll();
     bench.write(dir.resolve("bench.json"));
-    // latency: 2 rows per user count; overhead 1; throughput 1 per worker count; sweep 2 per
-    // size (periodic, thorough); rest 3; flood 1; refusals 5.
-    assertEquals(2 * 2 + 1 + 2 + 2 + 3 + 1 + 5, rows.size(), out.toString(StandardCharsets.UTF_8));
+    // latency: 2 rows per user count; overhead 1; throughput 1 per worker count; sweep 4 per
+    // size (periodic, thorough, the settings.json pass, the command/domain/ pass); rest 3;
+    // flood 1; refusals 5.
+    assertEquals(2 * 2 + 1 + 2 + 4 + 3 + 1 + 5, rows.size(), out.toString(StandardCharsets.UTF_8));
     assertTrue(rows.stream().noneMatch(r -> r.value().contains("BROKEN")), rows.toString());
     assertTrue(Files.readString(dir.resolve("bench.json")).contains("\"measure\""));
   }
