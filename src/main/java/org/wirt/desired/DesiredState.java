@@ -287,6 +287,8 @@ public final class DesiredState implements InternalCommands {
       }
       Decision.Plan plan = Decision.plan(read.settings(), now,
           memory.of(uid, vm, read.hash()));
+      log.debug("settings.json looked at user={} vm={} next={}", user, vm,
+          plan.next().map(step -> step.command().verb().fileName()).orElse("none"));
       boolean busy = queued.containsKey(key) || running.containsKey(key);
       statuses.desired(tree, vm, new DesiredReport(read.settings().asMap(), null,
           plan.pending()));

@@ -76,7 +76,7 @@ class DesiredStateEndToEndTest {
       WirtdProcess restarted = wirtd;
       restarted.await("the first settings sweep", DEADLINE,
           () -> restarted.output().contains("settings sweep done first=true"));
-      awaitSweeps(restarted, 3);
+      awaitLooks(restarted, 3);
       assertEquals(4, linesBeforeMarker(h, alice), "not started again after the one-off stop");
       assertEquals("shutoff", h.status(alice, "web").get("state").asText());
 
@@ -92,7 +92,7 @@ class DesiredStateEndToEndTest {
       assertEquals("rejected", refused.get("result").asText(), refused.toString());
       assertTrue(refused.get("message").asText().startsWith(
           "command/vm/web/settings.json: quota exceeded"), refused.toString());
-      awaitSweeps(restarted, 3);
+      awaitLooks(restarted, 3);
       assertEquals(n + 2, linesBeforeMarker(h, alice), "the refusal is recorded once");
       assertEquals("running", h.status(alice, "web").get("state").asText());
       assertEquals("{\"state\": \"running\", \"vcpus\": 8}", Files.readString(
@@ -161,14 +161,18 @@ class DesiredStateEndToEndTest {
         .filter(l -> l.contains(TestGuest.READY)).count();
   }
 
-  /** Waits until wirtd's output tells of {@code more} settings sweeps than it does now. */
-  private static void awaitSweeps(WirtdProcess wirtd, int more) throws Exception {
-    long before = sweeps(wirtd);
-    wirtd.await(more + " more settings sweeps", DEADLINE, () -> sweeps(wirtd) >= before + more);
+  /**
+   * Waits until wirtd's output tells of {@code more} looks at the VM's settings.json than it does
+   * now (each periodic sweep that finds the file makes one).
+   */
+  private static void awaitLooks(WirtdProcess wirtd, int more) throws Exception {
+    long before = looks(wirtd);
+    wirtd.await(more + " more looks at settings.json", DEADLINE,
+        () -> looks(wirtd) >= before + more);
   }
 
-  private static long sweeps(WirtdProcess wirtd) {
-    return wirtd.output().lines().filter(l -> l.contains("settings sweep done")).count();
+  private static long looks(WirtdProcess wirtd) {
+    return wirtd.output().lines().filter(l -> l.contains("settings.json looked at")).count();
   }
 
   /**
