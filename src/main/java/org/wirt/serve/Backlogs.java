@@ -111,6 +111,16 @@ final class Backlogs {
     }
   }
 
+  /** Lists the VM's directories again before its next entry is taken. */
+  void relistNext(VmKey key) {
+    Backlog b = backlogs.get(key);
+    if (b != null) {
+      synchronized (b) {
+        b.pending.clear();
+      }
+    }
+  }
+
   /** Forgets the VM (its user left the group). */
   void forget(VmKey key) {
     backlogs.remove(key);
@@ -139,25 +149,27 @@ final class Backlogs {
    */
   private void relistBoth(HomeTree tree, LegacyTree legacy, String vm, Backlog backlog,
       Comparator<Entry> order) throws IOException {
-    HomeTree.Listing main;
-    IOException mainMissing = null;
-    try {
-      main = tree.oldestCommands(vm, BACKLOG, order);
-    } catch (NoSuchFileException e) {
-      mainMissing = e;
-      main = new HomeTree.Listing(List.of(), 0, false);
-    }
+    // ~/virsh first: a file migrate-tree moves into the tree meanwhile is then on one listing or
+    // both (the one gone is found so when taken), never on neither.
     HomeTree.Listing old;
+    IOException oldMissing = null;
     try {
       old = legacy.oldestCommands(vm, BACKLOG, order);
     } catch (IOException e) {
       // A dom- link or a missing directory: the scan says why, once; nothing is served there.
       log.debug("cannot list user={} dir={}/{}{}", tree.identity().user(), legacy.where(),
           LegacyTree.PREFIX, vm, e);
-      if (mainMissing != null) {
-        throw mainMissing;
-      }
+      oldMissing = e;
       old = new HomeTree.Listing(List.of(), 0, false);
+    }
+    HomeTree.Listing main;
+    try {
+      main = tree.oldestCommands(vm, BACKLOG, order);
+    } catch (NoSuchFileException e) {
+      if (oldMissing != null) {
+        throw e;
+      }
+      main = new HomeTree.Listing(List.of(), 0, false);
     }
     List<Item> merged = new ArrayList<>(main.oldest().size() + old.oldest().size());
     main.oldest().forEach(e -> merged.add(new Item(e, null)));

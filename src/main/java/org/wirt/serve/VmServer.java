@@ -41,6 +41,8 @@ import org.wirt.verbs.Verbs;
 public final class VmServer {
   private static final Logger log = LoggerFactory.getLogger(VmServer.class);
   private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
+  private static final CompletableFuture<Boolean> KEPT = CompletableFuture.completedFuture(false);
+  private static final CompletableFuture<Boolean> GONE = CompletableFuture.completedFuture(true);
 
   private final Roster roster;
   private final Backlogs backlogs;
@@ -121,11 +123,17 @@ public final class VmServer {
     if (next.entry() == null) {
       return CompletableFuture.completedFuture(next.more());
     }
-    return handle(tree.get(), next.legacy(), key.vm(), next.entry()).thenApply(done -> next.more());
+    return handle(tree.get(), next.legacy(), key.vm(), next.entry())
+        .thenApply(vanished -> next.more() || vanished);
   }
 
-  /** Checks, claims, runs and records one entry. */
-  private CompletableFuture<Void> handle(HomeTree tree, LegacyTree legacy, String vm, Entry entry) {
+  /**
+   * Checks, claims, runs and records one entry.
+   *
+   * @return a future completed with whether the entry was gone when it was to be taken
+   */
+  private CompletableFuture<Boolean> handle(HomeTree tree, LegacyTree legacy, String vm,
+      Entry entry) {
     Instant started = clock.instant();
     String user = tree.identity().user();
     String where = legacy != null ? legacy.where(vm, entry.name())
@@ -135,16 +143,16 @@ public final class VmServer {
       accepted = admission.check(tree, legacy, vm, entry);
     } catch (Refusal r) {
       rejector.reject(tree, legacy, vm, entry.name(), r.getMessage(), started);
-      return DONE;
+      return KEPT;
     } catch (NoSuchFileException e) {
-      return DONE;
+      return vanished(tree, vm);
     } catch (IOException | HypervisorException e) {
       log.warn("cannot check user={} entry={}", user, where, e);
-      return DONE;
+      return KEPT;
     }
     Optional<Journal.Claim> claim = admission.claim(tree, vm, entry, accepted, started, where);
     if (claim.isEmpty()) {
-      return DONE;
+      return vanished(tree, vm);
     }
     CommandName name = accepted.name();
     Checked checked = accepted.checked();
@@ -175,8 +183,19 @@ public final class VmServer {
           Duration.between(started, clock.instant()).toMillis());
       statuses.finished(claim.get().id(), tree, vm, checked.domain(), outcome);
       metrics.commandLatency(Duration.ofNanos(Backlogs.nanos(clock.instant()) - entry.mtimeNanos()));
-      return null;
+      return false;
     });
+  }
+
+  /**
+   * The entry went (withdrawn, or moved by {@code wirtctl migrate-tree} from {@code ~/virsh}
+   * into the tree) after the VM's commands were listed: they are listed again before the next
+   * is taken, so that the one moved, still the oldest, is not passed over for the next one on
+   * the old listing.
+   */
+  private CompletableFuture<Boolean> vanished(HomeTree tree, String vm) {
+    backlogs.relistNext(new VmKey(tree.identity().user(), vm));
+    return GONE;
   }
 
   /**
