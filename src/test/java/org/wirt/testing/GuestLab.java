@@ -56,13 +56,13 @@ public final class GuestLab implements AutoCloseable {
       Files.writeString(netXml, """
           <network>
             <name>%s</name>
-            <bridge name='wl%s' stp='off'/>
+            <bridge name='%s' stp='off'/>
             %s
             <ip address='%s1' netmask='255.255.255.0'>
               <dhcp><range start='%s10' end='%s99'/></dhcp>
             </ip>
           </network>
-          """.formatted(lab.network, lab.id, networkXml, lab.prefix, lab.prefix, lab.prefix));
+          """.formatted(lab.network, lab.bridge(), networkXml, lab.prefix, lab.prefix, lab.prefix));
       RealUsers.root("virsh", "-c", Libvirtd.URI, "net-define", netXml.toString());
       RealUsers.root("virsh", "-c", Libvirtd.URI, "net-start", lab.network);
       String net = RealUsers.root("virsh", "-c", Libvirtd.URI, "net-dumpxml", lab.network)
@@ -83,6 +83,11 @@ public final class GuestLab implements AutoCloseable {
   /** The libvirt network's name. */
   public String network() {
     return network;
+  }
+
+  /** The network's bridge device. */
+  public String bridge() {
+    return "wl" + id;
   }
 
   /** The first three octets of the network's {@code /24} and a dot, e.g. {@code "10.214.7."}. */
