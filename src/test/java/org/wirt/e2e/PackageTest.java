@@ -290,12 +290,14 @@ class PackageTest {
         // The installed bash completion, as the user: subcommands, and VM names from the tree.
         assertEquals(List.of("list", "status", "top", "start", "stop", "destroy", "reboot", "reset",
             "suspend", "resume", "autostart", "log", "history", "quota", "create", "delete", "config",
-            "snapshot", "revert", "snapshot-delete", "consolidate", "console", "ssh"),
+            "snapshot", "revert", "snapshot-delete", "consolidate", "console", "ssh", "domain"),
             complete(users, alice, "wirt "));
+        assertEquals(List.of("list", "publish", "withdraw"),
+            complete(users, alice, "wirt domain "));
         assertEquals(List.of("web"), complete(users, alice, "wirt start "));
         assertEquals(List.of("on", "off"), complete(users, alice, "wirt autostart web "));
         assertEquals(List.of("status", "users", "queue", "reload", "drain", "assign", "unassign",
-            "image"), complete(users, alice, "wirtctl "));
+            "image", "migrate-tree"), complete(users, alice, "wirtctl "));
         assertEquals(List.of("import", "list", "remove"), complete(users, alice, "wirtctl image "));
 
         // The file way: nothing but a file, written by the user.
