@@ -137,16 +137,12 @@ public final class HomeTree {
           for (String vm : vms) {
             ensure(vmDir, rootWhere + "/" + top + "/vm", vm).close();
           }
+          ensure(dir, rootWhere + "/" + top, "domain").close();
         }
       }
       try (Fd logsDir = ensure(root, rootWhere, "logs")) {
         ensure(logsDir, rootWhere + "/logs", "vm").close();
         ensure(logsDir, rootWhere + "/logs", "domain").close();
-      }
-      for (String top : List.of("command", "info")) {
-        try (Fd dir = ensure(root, rootWhere, top)) {
-          ensure(dir, rootWhere + "/" + top, "domain").close();
-        }
       }
       ensure(root, rootWhere, "rejected").close();
       return null;
