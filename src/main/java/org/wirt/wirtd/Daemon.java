@@ -252,11 +252,14 @@ public final class Daemon implements DaemonControl, AutoCloseable {
 
   /**
    * Runs a sweep now and waits for it: thorough (every check), or as the periodic sweep does it
-   * (checks done recently left out, see {@link UserScanner#SKELETON_RECHECK}).
+   * (checks done recently left out, see {@link UserScanner#SKELETON_RECHECK}); with host names
+   * on, then also their pass ({@link #hostNamesNow}).
    */
   public void sweepNow(boolean thorough) throws InterruptedException {
     sweeper.sweepNow(thorough);
-    if (thorough || config.domains().enabled()) {
+    // Off, the host-name pass keeps its own slower schedule (hostNameSweepInterval), thorough
+    // sweeps included: it only refuses, and inotify does that at once.
+    if (config.domains().enabled()) {
       hostNamesNow();
     }
   }
