@@ -85,22 +85,6 @@ public final class Fd implements AutoCloseable {
     return parseStatx(buf);
   }
 
-  /**
-   * Whether {@code name} is in this directory (of any type; a link is not followed): {@code
-   * statx} with no exception made for the usual answer, ENOENT, which a sweep gets 50,000 times.
-   */
-  public boolean hasEntry(byte[] name, String what) throws IOException {
-    byte[] buf = new byte[256];
-    if (Libc.statx(fd(), component(name), AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, buf) == 0) {
-      return true;
-    }
-    int errno = Libc.errno();
-    if (errno == ErrnoException.ENOENT) {
-      return false;
-    }
-    throw new ErrnoException("statx", what, errno);
-  }
-
   /** Reads up to {@code len} bytes; returns 0 at end of file. */
   public int read(byte[] buf, int off, int len) throws IOException {
     Memory mem = BUFFER.get();

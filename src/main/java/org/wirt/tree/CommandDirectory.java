@@ -74,11 +74,11 @@ final class CommandDirectory {
           if (e.type() == EntryType.DIRECTORY && isVm.test(e.name())) {
             String vm = e.name().text().orElseThrow();
             try (Fd vmDir = TreeIo.walk(dir, List.of(vm), vmsWhere, false)) {
-              commands = holdsCommands(vmDir);
-              // One fstatat on the open directory: the settings.json pass reads only the VMs
-              // that have one, instead of opening every VM's directory again.
-              settings = vmDir.hasEntry(SETTINGS_RAW, vmsWhere + "/" + vm + "/"
-                  + TreeNames.SETTINGS);
+              // The names the look for commands reads anyway also tell whether a settings.json
+              // is there: the settings pass then reads only the VMs that have one.
+              Holds holds = holds(vmDir);
+              commands = holds.commands();
+              settings = holds.settings();
             } catch (IOException ex) {
               LOG.warn("cannot list user={} vm={}", tree.identity().user(), vm, ex);
             }
@@ -198,6 +198,32 @@ final class CommandDirectory {
       return !found[0];
     });
     return found[0];
+  }
+
+  /** Whether a VM directory holds commands (as {@link #holdsCommands}) and a settings.json. */
+  private record Holds(boolean commands, boolean settings) {}
+
+  /**
+   * {@link #holdsCommands}, reading on past the first command until a settings.json is seen too
+   * (or the {@link #MAX_COMMANDS_INSPECTED} names): a directory of a few names is read whole
+   * either way, in the one listing.
+   */
+  private static Holds holds(Fd dir) throws IOException {
+    boolean[] found = {false, false};
+    int[] seen = {0};
+    dir.forEachName(raw -> {
+      if (seen[0]++ >= MAX_COMMANDS_INSPECTED) {
+        found[0] = true;
+        return false;
+      }
+      if (Arrays.equals(raw, SETTINGS_RAW)) {
+        found[1] = true;
+      } else if (!found[0] && !TreeNames.ignored(new EntryName(raw))) {
+        found[0] = true;
+      }
+      return !(found[0] && found[1]);
+    });
+    return new Holds(found[0], found[1]);
   }
 
   /** The wanted entries among the first {@code maxNames} names of {@code dir}, oldest first. */
