@@ -46,6 +46,15 @@ public final class HostNameWatch implements Runnable, AutoCloseable {
     this.maxPerUser = maxPerUser;
   }
 
+  /**
+   * Watches the user's {@code command/domain/}, if not yet: the user scan asks for it, so that a
+   * tree first seen after start is watched before any host-name pass (with host names off, that
+   * pass runs only every few minutes).
+   */
+  public void watch(HomeTree tree) {
+    watch(tree, List.of());
+  }
+
   /** Watches the user's {@code command/domain/} and these name directories, if not yet. */
   void watch(HomeTree tree, List<String> labels) {
     String user = tree.identity().user();

@@ -223,6 +223,15 @@ final class CommandDirectory {
       }
       return !(found[0] && found[1]);
     });
+    if (seen[0] > MAX_COMMANDS_INSPECTED && !found[1]) {
+      // Cut short before settings.json came by: asked for by name, as rarely as this happens.
+      try {
+        dir.statAt(SETTINGS_RAW, dir.what() + "/" + TreeNames.SETTINGS);
+        found[1] = true;
+      } catch (java.nio.file.NoSuchFileException e) {
+        // None there.
+      }
+    }
     return new Holds(found[0], found[1]);
   }
 

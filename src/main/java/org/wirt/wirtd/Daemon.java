@@ -147,9 +147,13 @@ public final class Daemon implements DaemonControl, AutoCloseable {
         hostNames.signal(user, label, entry, complete),
         config.limits().watchesPerUser());
     hostNames.watchWith(hostNameWatch, hostNameThread);
-    // Told by each scan which VMs have a settings.json: the settings pass needs no sweep of its own.
+    // Told by each scan which VMs have a settings.json (the settings pass needs no sweep of its
+    // own), and that the tree is served (its command/domain/ is watched from then on).
     UserScanner scanner = new UserScanner(owners, watcher, scheduler, statuses, rejector, clock,
-        (tree, vms) -> desired.seen(tree, vms));
+        (tree, vms) -> {
+          desired.seen(tree, vms);
+          hostNameWatch.watch(tree);
+        });
     this.consoles = new Consoles(config.console(), config.libvirtUri(), roster, owners, statuses,
         Objects.requireNonNull(recorder, "recorder"), failures, clock);
     VmMetricsFiles vmMetrics = new VmMetricsFiles(hypervisor, roster::all, owners::ownedBy,
