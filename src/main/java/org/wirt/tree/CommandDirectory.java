@@ -228,8 +228,10 @@ final class CommandDirectory {
       try {
         dir.statAt(SETTINGS_RAW, dir.what() + "/" + TreeNames.SETTINGS);
         found[1] = true;
-      } catch (java.nio.file.NoSuchFileException e) {
-        // None there.
+      } catch (ErrnoException e) {
+        if (e.errno() != ErrnoException.ENOENT) {
+          throw e;
+        }
       }
     }
     return new Holds(found[0], found[1]);
