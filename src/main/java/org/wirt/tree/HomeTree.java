@@ -135,16 +135,16 @@ public final class HomeTree {
       for (String top : List.of("command", "info")) {
         try (Fd dir = ensure(root, rootWhere, top); Fd vmDir = ensure(dir, rootWhere + "/" + top, "vm")) {
           for (String vm : vms) {
-            ensure(vmDir, rootWhere + "/" + top + "/vm", vm).close();
+            ensureLeaf(vmDir, rootWhere + "/" + top + "/vm", vm);
           }
-          ensure(dir, rootWhere + "/" + top, "domain").close();
+          ensureLeaf(dir, rootWhere + "/" + top, "domain");
         }
       }
       try (Fd logsDir = ensure(root, rootWhere, "logs")) {
-        ensure(logsDir, rootWhere + "/logs", "vm").close();
-        ensure(logsDir, rootWhere + "/logs", "domain").close();
+        ensureLeaf(logsDir, rootWhere + "/logs", "vm");
+        ensureLeaf(logsDir, rootWhere + "/logs", "domain");
       }
-      ensure(root, rootWhere, "rejected").close();
+      ensureLeaf(root, rootWhere, "rejected");
       return null;
     });
   }
@@ -542,5 +542,10 @@ public final class HomeTree {
   /** Opens the directory {@code name} of {@code parent}, made or repaired as the user's. */
   Fd ensure(Fd parent, String parentWhere, String name) throws IOException {
     return TreeIo.ensureDir(parent, name, parentWhere + "/" + name, identity.user());
+  }
+
+  /** As {@link #ensure}, for a directory not gone into now: nothing is opened. */
+  void ensureLeaf(Fd parent, String parentWhere, String name) throws IOException {
+    TreeIo.ensureLeaf(parent, name, parentWhere + "/" + name, identity.user());
   }
 }

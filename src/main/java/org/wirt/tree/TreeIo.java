@@ -81,6 +81,15 @@ final class TreeIo {
    * file, a FIFO) is unlinked, never followed, and replaced by a directory.
    */
   static Fd ensureDir(Fd parent, String name, String where, String user) throws IOException {
+    ensureLeaf(parent, name, where, user);
+    return openDir(parent, name, where);
+  }
+
+  /**
+   * As {@link #ensureDir} for a directory wirtd does not go into now: one statx when it is there
+   * already, instead of a statx, an open and a close.
+   */
+  static void ensureLeaf(Fd parent, String name, String where, String user) throws IOException {
     byte[] raw = TreeNames.bytes(name);
     Stat st = statOrNull(parent, raw, where);
     if (st != null && !st.isDirectory()) {
@@ -91,7 +100,6 @@ final class TreeIo {
     if (st == null) {
       mkdir(parent, name, where);
     }
-    return openDir(parent, name, where);
   }
 
   /**
