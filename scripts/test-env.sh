@@ -42,13 +42,23 @@ if virsh -c qemu:///system version >/dev/null 2>&1; then
   say "libvirtd already running"
 else
   mkdir -p /var/log/libvirt /run/libvirt
+  # The daemons outlive this script: they must not inherit its descriptors beyond stdio (run
+  # under `flock /run/wirt-make-test.lock`, they would hold that lock for as long as they run).
+  detached() {
+    local fd
+    for fd in /proc/$BASHPID/fd/*; do
+      fd=${fd##*/}
+      if ((fd > 2)); then eval "exec $fd>&-"; fi
+    done
+    "$@"
+  }
   if ! pgrep -x virtlogd >/dev/null; then
     say "starting virtlogd"
-    virtlogd -d
+    (detached virtlogd -d)
   fi
   if ! pgrep -x libvirtd >/dev/null; then
     say "starting libvirtd"
-    libvirtd -d
+    (detached libvirtd -d)
   fi
   for ((i = 0; i < WAIT_SECONDS * 10; i++)); do
     virsh -c qemu:///system version >/dev/null 2>&1 && break
